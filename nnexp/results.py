@@ -1,0 +1,121 @@
+"""A run's results as pandas tables, and writing files so that none is ever half-written.
+
+Three tables per run, each one CSV in the run folder:
+  results.csv      one row per trained network (replica): settings and final figures
+  history.csv      the error curve: seed, iteration, error
+  predictions.csv  one row per network and per training sample or probe input
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+
+from nnexp.data import Dataset
+from nnexp.network import Network
+from nnexp.train import History
+
+def labels(outputs: np.ndarray, threshold: float) -> np.ndarray:
+    """The notebook's binary_threshold: 1 where an output is above `threshold`, else 0."""
+    return (outputs > threshold).astype(int)
+
+
+def diverged(network: Network, train_outputs: np.ndarray) -> np.ndarray:
+    """(n_replicas,) True where a replica's weights or outputs are no longer finite numbers."""
+    finite = np.isfinite(train_outputs).reshape(network.n_replicas, -1).all(axis=1)
+    for W in network.weights_:
+        finite &= np.isfinite(W).reshape(network.n_replicas, -1).all(axis=1)
+    return ~finite
+
+
+def results_table(
+    settings: dict, network: Network, dataset: Dataset, history: History,
+    train_outputs: np.ndarray, threshold: float,
+) -> pd.DataFrame:
+    """One row per replica: `settings` (model, data, hidden, ...), the seed, the final figures.
+
+    train_outputs: (n_replicas, n_samples, 1), the outputs after the last update.
+    A diverged replica gets status 'diverged' and empty figures: no claim without a result.
+    """
+    n_replicas = network.n_replicas
+    residual = (dataset.targets - train_outputs).reshape(n_replicas, -1)
+    correct = (labels(train_outputs, threshold) == dataset.targets).reshape(n_replicas, -1)
+    failed = diverged(network, train_outputs)
+    figures = pd.DataFrame({
+        "seed": network.seeds_,
+        "final_error": np.abs(residual).mean(axis=1),
+        "final_mse": (residual**2).mean(axis=1),
+        "train_accuracy": correct.mean(axis=1),
+        # Replicas train together; each is charged an equal share of the wall time.
+        "train_seconds": history.seconds / n_replicas,
+        "status": np.where(failed, "diverged", "ok"),
+    })
+    figures.loc[failed, ["final_error", "final_mse", "train_accuracy"]] = np.nan
+    # Columns: model, data, seed, then the other settings, then the figures.
+    columns = [*list(settings)[:2], "seed", *list(settings)[2:], *figures.columns.drop("seed")]
+    return figures.assign(**settings)[columns]
+
+
+def history_table(network: Network, history: History) -> pd.DataFrame:
+    """Long format, one row per replica and logged iteration: seed, iteration, error."""
+    n_points = len(history.iterations)
+    return pd.DataFrame({
+        "seed": np.repeat(network.seeds_, n_points),
+        "iteration": np.tile(history.iterations, network.n_replicas),
+        "error": history.error.ravel(),
+    })
+
+
+def predictions_table(
+    network: Network, dataset: Dataset, train_outputs: np.ndarray, probe_outputs: np.ndarray,
+    threshold: float,
+) -> pd.DataFrame:
+    """One row per replica and per input: seed, split (train / probe), x1..xn, target, output, label.
+
+    train_outputs: (n_replicas, n_samples, 1); probe_outputs: (n_replicas, n_probes, 1).
+    Probes have no target; a non-finite output has no label.
+    """
+    parts = []
+    for split, inputs, targets, outputs in (
+        ("train", dataset.inputs, dataset.targets[:, 0], train_outputs),
+        ("probe", dataset.probes, np.full(len(dataset.probes), np.nan), probe_outputs),
+    ):
+        for seed, replica_outputs in zip(network.seeds_, outputs[:, :, 0]):
+            part = pd.DataFrame(inputs, columns=[f"x{i + 1}" for i in range(dataset.n_inputs)])
+            part.insert(0, "seed", seed)
+            part.insert(1, "split", split)
+            part["target"] = targets
+            part["output"] = replica_outputs
+            part["label"] = pd.Series(labels(replica_outputs, threshold), dtype="Int64").mask(
+                ~np.isfinite(replica_outputs)
+            )
+            parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; on success rename it onto `path`, else delete it.
+
+    A reader (or a crash) never sees a half-written file: the rename is atomic on one file
+    system, and the temporary file sits in the same folder to be on the same one.
+    """
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_csv(table: pd.DataFrame, path: Path) -> None:
+    """Write `table` to `path` as CSV (no index), atomically."""
+    with atomic_path(path) as temporary:
+        table.to_csv(temporary, index=False)

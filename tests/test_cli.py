@@ -1,0 +1,102 @@
+"""The command line end to end, as a user runs it: files written, and mistakes refused."""
+
+import json
+
+import pandas as pd
+import pytest
+from PIL import Image
+
+from conftest import run_cli
+
+
+def test_a_run_writes_every_file_with_sane_content(tmp_path):
+    run_dir = tmp_path / "run"
+    done = run_cli("model=two_layer", "data=xor", "train.iterations=3000", "train.log_every=50",
+                   "seed=4", f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+
+    results = pd.read_csv(run_dir / "results.csv")
+    assert len(results) == 1
+    row = results.iloc[0]
+    assert (row["model"], row["data"], row["seed"], row["status"]) == ("two_layer", "xor", 4, "ok")
+    assert json.loads(row["hidden"]) == [4]
+    assert (row["iterations"], row["lr"], row["log_every"], row["threshold"]) == (3000, 1.0, 50, 0.5)
+    assert 0 < row["final_mse"] <= row["final_error"] < 0.5
+    assert 0.0 <= row["train_accuracy"] <= 1.0 and row["train_seconds"] > 0
+
+    history = pd.read_csv(run_dir / "history.csv")
+    assert list(history.columns) == ["seed", "iteration", "error"]
+    assert history["iteration"].tolist() == list(range(0, 3001, 50))
+    assert history["error"].iloc[-1] == pytest.approx(row["final_error"], rel=1e-12)
+    assert history["error"].iloc[-1] < history["error"].iloc[0]
+
+    predictions = pd.read_csv(run_dir / "predictions.csv")
+    assert list(predictions.columns) == ["seed", "split", "x1", "x2", "x3", "target", "output", "label"]
+    train = predictions[predictions["split"] == "train"]
+    probe = predictions[predictions["split"] == "probe"]
+    assert train["target"].tolist() == [0, 1, 1, 0]
+    assert probe[["x1", "x2", "x3"]].values.tolist() == [[1, 0, 0]]
+    assert probe["target"].isna().all()
+    assert ((predictions["output"] > 0.5).astype(int) == predictions["label"]).all()
+    assert (train["label"] == train["target"]).mean() == row["train_accuracy"]
+
+    with Image.open(run_dir / "error_curve.png") as image:
+        assert image.size[0] >= 400 and image.size[1] >= 300
+    assert (run_dir / ".hydra" / "config.yaml").exists()
+    assert (run_dir / ".hydra" / "overrides.yaml").exists()
+    assert "final error" in (run_dir / "run.log").read_text()
+    assert not list(run_dir.glob(".*.tmp"))  # no temporary files left behind
+
+    summary = done.stdout.strip().splitlines()
+    assert "final error" in summary[-3] and "probe [1, 0, 0]" in summary[-2]
+    assert summary[-1] == f"run folder: {run_dir}"
+
+
+def test_a_run_lands_under_outputs_named_by_model_and_data(tmp_path):
+    done = run_cli("model=perceptron", "data=and", "train.iterations=10", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    (run_dir,) = (tmp_path / "outputs").glob("*/*")
+    assert run_dir.name.endswith("_perceptron_and")
+    assert (run_dir / "results.csv").exists()
+
+
+@pytest.mark.parametrize(
+    "override, key",
+    [
+        ("model=resnet", "model"),
+        ("data=mnist", "data"),
+        ("train.iterations=many", "train.iterations"),
+        ("train.iterations=0", "train.iterations"),
+        ("train.lr=0", "train.lr"),
+        ("train.lr=-0.5", "train.lr"),
+        ("train.lr=inf", "train.lr"),
+        ("train.lr=nan", "train.lr"),
+        ("model.hidden=[4,0]", "model.hidden"),
+        ("model.hidden=[wide]", "model.hidden"),
+        ("seed=-1", "seed"),
+        ("threshold=1.0", "threshold"),
+        ("threshold=0", "threshold"),
+        ("train.log_every=0", "train.log_every"),
+        ("epochs=5", "epochs"),
+        ("train.momentum=0.9", "train.momentum"),
+        ("data.targets=[0,1,1]", "data.targets"),
+        ("data.targets=[0,1,2,0]", "data.targets"),
+        ("data.probes=[[1,0]]", "data.probes"),
+        ("data.inputs=[[0,x,1]]", "data.inputs"),
+    ],
+)
+def test_a_mistake_gets_a_message_naming_the_key_and_no_traceback(tmp_path, override, key):
+    done = run_cli(override, "train.iterations=10" if "iterations" not in override else "seed=0",
+                   f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert done.returncode != 0
+    assert key in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert not (tmp_path / "run" / "results.csv").exists()
+
+
+def test_an_out_of_range_value_is_refused_in_one_line_with_exit_code_2(tmp_path):
+    done = run_cli("train.lr=0", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "nnexp: The 'train.lr' parameter must be a finite float > 0. Got 0.0 instead."
+    ]
