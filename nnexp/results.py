@@ -21,6 +21,7 @@ from nnexp.data import Dataset
 from nnexp.network import Network
 from nnexp.train import History
 
+
 def labels(outputs: np.ndarray, threshold: float) -> np.ndarray:
     """The notebook's binary_threshold: 1 where an output is above `threshold`, else 0."""
     return (outputs > threshold).astype(int)

@@ -9,6 +9,7 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -60,7 +61,7 @@ def main(cfg: DictConfig) -> float:
     return float(result_rows["final_error"].mean())
 
 
-def _refuse(error: config.ConfigError) -> None:
+def _refuse(error: config.ConfigError) -> NoReturn:
     """Stop on a user's mistake: one line and exit code 2 for a single run. In a sweep, raise,
     so that Hydra records this job as failed and still runs the others."""
     if HydraConfig.get().mode == RunMode.RUN:
@@ -72,8 +73,8 @@ def _refuse(error: config.ConfigError) -> None:
 def _log_summary(result_rows, predictions, run_dir: Path) -> None:
     for row in result_rows.itertuples():
         if row.status != "ok":
-            log.info(f"{row.model} on {row.data}, seed {row.seed}: DIVERGED (non-finite weights); "
-                     f"try a smaller train.lr than {row.lr}")
+            log.info(f"{row.model} on {row.data}, seed {row.seed}: DIVERGED (weights or outputs "
+                     f"no longer finite numbers); try a smaller train.lr than {row.lr}")
             continue
         log.info(
             f"{row.model} on {row.data}, seed {row.seed}: final error {row.final_error:.4g}, "

@@ -1,0 +1,54 @@
+"""The shipped configs: every group option composes, and the datasets are the notebook's."""
+
+import pytest
+
+from conftest import CONF
+from nnexp import config
+from nnexp.data import make_dataset
+
+NOTEBOOK_INPUTS = [[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]]
+TRUTH_TABLES = {
+    "linear": [0, 0, 1, 1],  # the notebook's first table
+    "xor": [0, 1, 1, 0],  # the notebook's second
+    "and": [0, 0, 0, 1],
+    "or": [0, 1, 1, 1],
+    "nand": [1, 1, 1, 0],
+}
+MODELS = {"perceptron": [], "two_layer": [4], "mlp": [8, 8]}
+
+
+def test_every_config_file_is_tested():
+    assert sorted(p.stem for p in (CONF / "data").glob("*.yaml")) == sorted(TRUTH_TABLES)
+    assert sorted(p.stem for p in (CONF / "model").glob("*.yaml")) == sorted(MODELS)
+
+
+@pytest.mark.parametrize("name, targets", TRUTH_TABLES.items())
+def test_datasets_are_the_notebooks_truth_tables_with_its_probe(compose, name, targets):
+    cfg = compose(f"data={name}")
+    config.check(cfg)
+    dataset = make_dataset(**cfg.data)
+    assert dataset.name == name
+    assert dataset.inputs.tolist() == NOTEBOOK_INPUTS
+    assert dataset.targets[:, 0].tolist() == targets
+    assert dataset.probes.tolist() == [[1, 0, 0]]
+
+
+@pytest.mark.parametrize("name, hidden", MODELS.items())
+def test_models_are_named_by_their_hidden_widths(compose, name, hidden):
+    cfg = compose(f"model={name}")
+    assert (cfg.model.name, list(cfg.model.hidden)) == (name, hidden)
+
+
+def test_defaults_are_the_notebooks_settings(compose):
+    cfg = compose()
+    assert (cfg.model.name, cfg.data.name, cfg.seed, cfg.threshold) == ("two_layer", "xor", 0, 0.5)
+    assert (cfg.train.iterations, cfg.train.lr, cfg.train.log_every) == (100_000, 1.0, 100)
+
+
+def test_seed_zero_is_a_real_seed_and_accepted(compose):
+    config.check(compose("seed=0"))  # no error: 0 is not "unset"
+
+
+def test_probes_may_be_empty(compose):
+    dataset = make_dataset(**compose("data.probes=[]").data)
+    assert dataset.probes.shape == (0, 3)
