@@ -2,9 +2,9 @@
 
     python benchmarks/bench_training.py [--iterations 100000] [--repeats 3]
 
-For `two_layer` and `perceptron` on xor it times the notebook's loop (copied verbatim below)
+For `two_layer` and `perceptron` on xor it times the notebook's loop (nnexp.notebook, verbatim)
 and nnexp's `fit` (which also records the error history) from the same initial weights,
-alternating the two, and reports the best time of each and their ratio: nnexp / notebook
+interleaved, and reports the best time of each and their ratio: nnexp / notebook
 must be <= 1.0. It also times drawing and saving the error-curve plot of a default run
 (matplotlib's import included) against that run's training.
 """
@@ -22,6 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from nnexp.network import Network  # noqa: E402
+from nnexp.notebook import perceptron_loop, two_layer_loop  # noqa: E402
 from nnexp.train import fit  # noqa: E402
 
 # The notebook's arrays are ints, which NumPy converts to floats in every np.dot; the stricter
@@ -30,46 +31,14 @@ X_INT = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]])
 Y_INT = np.array([[0, 1, 1, 0]]).T
 
 
-# --- the notebook, verbatim but for the arrays and initial weights being passed in ----------------------
-def sigmoid(x, deriv=False):
-    if deriv == True:  # noqa: E712
-        return x * (1 - x)
-    return 1 / (1 + np.exp(-x))
-
-
-def notebook_perceptron(X, Y, W, iterations):
-    i = 0
-    while i < iterations:
-        i += 1
-        output = sigmoid(np.dot(X, W))
-        error = Y - output
-        W = W + np.dot(X.T, error * sigmoid(output, True))
-    return W
-
-
-def notebook_two_layer(X, Y, W0, W1, iterations):
-    for i in range(iterations):
-        layer0 = X
-        layer1 = sigmoid(np.dot(layer0, W0))
-        layer2 = sigmoid(np.dot(layer1, W1))
-        l2_error = Y - layer2
-        l2_delta = l2_error * sigmoid(layer2, deriv=True)
-        l1_error = l2_delta.dot(W1.T)
-        l1_delta = l1_error * sigmoid(layer1, deriv=True)
-        W1 += layer1.T.dot(l2_delta)
-        W0 += layer0.T.dot(l1_delta)
-    return layer2
-# ----------------------------------------------------------------------------------------------
-
-
 def time_notebook(hidden, iterations, dtype):
     weights = [W[0].copy() for W in Network(hidden=hidden).init_weights(3, seeds=[0]).weights_]
     X, Y = X_INT.astype(dtype), Y_INT.astype(dtype)
     start = time.perf_counter()
     if hidden:
-        notebook_two_layer(X, Y, *weights, iterations)
+        two_layer_loop(X, Y, *weights, iterations)
     else:
-        notebook_perceptron(X, Y, *weights, iterations)
+        perceptron_loop(X, Y, *weights, iterations)
     return time.perf_counter() - start
 
 

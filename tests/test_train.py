@@ -7,6 +7,7 @@ import pytest
 
 from nnexp.data import make_dataset
 from nnexp.network import Network
+from nnexp.notebook import perceptron_loop, two_layer_loop
 from nnexp.results import results_table
 from nnexp.train import fit, logged_iterations
 
@@ -14,36 +15,6 @@ X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=float)
 LINEAR = np.array([[0, 0, 1, 1]], dtype=float).T
 XOR = np.array([[0, 1, 1, 0]], dtype=float).T
 PROBE = np.array([[1.0, 0.0, 0.0]])
-
-
-def notebook_sigmoid(x, deriv=False):
-    if deriv == True:  # noqa: E712 - the notebook's code, verbatim
-        return x * (1 - x)
-    return 1 / (1 + np.exp(-x))
-
-
-def notebook_perceptron(W, Y, iterations):
-    """The notebook's cells 45 and 50, with the initial weights passed in."""
-    for _ in range(iterations):
-        output = notebook_sigmoid(np.dot(X, W))
-        error = Y - output
-        W = W + np.dot(X.T, error * notebook_sigmoid(output, True))
-    return W
-
-
-def notebook_two_layer(W0, W1, Y, iterations):
-    """The notebook's TwoLayerNNClassifier.fit, with the initial weights passed in."""
-    for _ in range(iterations):
-        layer0 = X
-        layer1 = notebook_sigmoid(np.dot(layer0, W0))
-        layer2 = notebook_sigmoid(np.dot(layer1, W1))
-        l2_error = Y - layer2
-        l2_delta = l2_error * notebook_sigmoid(layer2, deriv=True)
-        l1_error = l2_delta.dot(W1.T)
-        l1_delta = l1_error * notebook_sigmoid(layer1, deriv=True)
-        W1 += layer1.T.dot(l2_delta)
-        W0 += layer0.T.dot(l1_delta)
-    return W0, W1
 
 
 def trained(hidden, Y, iterations, seeds=(0,), lr=1.0, log_every=100):
@@ -54,7 +25,7 @@ def trained(hidden, Y, iterations, seeds=(0,), lr=1.0, log_every=100):
 
 def test_perceptron_training_is_the_notebooks_bit_for_bit():
     network = Network(hidden=[]).init_weights(3, seeds=[3])
-    expected = notebook_perceptron(network.weights_[0][0].copy(), LINEAR, 2000)
+    expected = perceptron_loop(X, LINEAR, network.weights_[0][0].copy(), 2000)
     fit(network, X, LINEAR, iterations=2000, lr=1.0, log_every=100)
     assert np.array_equal(network.weights_[0][0], expected)
 
@@ -62,7 +33,7 @@ def test_perceptron_training_is_the_notebooks_bit_for_bit():
 def test_two_layer_training_is_the_notebooks_bit_for_bit():
     network = Network(hidden=[4]).init_weights(3, seeds=[3])
     W0, W1 = (W[0].copy() for W in network.weights_)
-    notebook_two_layer(W0, W1, XOR, 2000)
+    two_layer_loop(X, XOR, W0, W1, 2000)
     fit(network, X, XOR, iterations=2000, lr=1.0, log_every=100)
     assert np.array_equal(network.weights_[0][0], W0)
     assert np.array_equal(network.weights_[1][0], W1)
