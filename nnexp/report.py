@@ -1,0 +1,245 @@
+"""The sweep report: one table and one page for many runs, built from the files on disk.
+
+    python -m nnexp.report PATH [PATH ...]
+
+PATH is a sweep folder, a single run folder, or any folder above them (`outputs/`). Every run
+folder below it (one holding `.hydra/config.yaml`) is read; one without `results.csv` did not
+finish and is listed as failed. For a sweep folder, jobs the sweep asked for but that have no
+folder at all (an interrupted sweep) are listed as missing.
+
+It writes into the (first) PATH:
+  summary.csv     every trained network of every run, one row each, with its run folder and overrides
+  comparison.csv  one row per configuration with the seed left out: n_seeds, final_error_mean, ...
+  report.md       what was swept, the comparison, and any failed or missing jobs
+
+It reads only files, so it works on any folder, finished or not, whichever launcher ran it.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf
+
+from nnexp.results import atomic_path, write_csv
+
+# Columns of results.csv that identify a configuration once the seed is left out.
+CONFIG_COLUMNS = ["model", "data", "hidden", "iterations", "lr", "log_every", "threshold"]
+
+
+class ReportError(Exception):
+    """A path given to the report cannot be read as runs."""
+
+
+@dataclass
+class Runs:
+    """What was found on disk below the report's paths."""
+
+    summary: pd.DataFrame  # results.csv rows of every finished run, plus run and overrides
+    probes: pd.DataFrame  # predictions.csv probe rows of every finished run, plus run
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (run folder, overrides)
+    missing: list[str] = field(default_factory=list)  # overrides of jobs with no folder
+    sweep_command: str | None = None
+
+
+def run_folders(path: Path) -> list[Path]:
+    """Every run folder at or below `path`: those holding .hydra/config.yaml, in name order."""
+    return sorted(config.parent.parent for config in path.rglob(".hydra/config.yaml"))
+
+
+def _overrides(run: Path) -> list[str]:
+    file = run / ".hydra" / "overrides.yaml"
+    return [str(o) for o in OmegaConf.load(file)] if file.exists() else []
+
+
+def _sweep_jobs(sweep: Path) -> list[list[str]] | None:
+    """The overrides of every job a sweep folder's multirun.yaml asks for, or None."""
+    file = sweep / "multirun.yaml"
+    if not file.exists():
+        return None
+    # Imported here: only sweeps need Hydra's override grammar.
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    multirun = OmegaConf.load(file)
+    params = OmegaConf.select(multirun, "hydra.sweeper.params") or {}
+    arguments = [f"{key}={value}" for key, value in params.items()]
+    arguments += [str(o) for o in multirun.hydra.overrides.task]
+    parsed = OverridesParser.create().parse_overrides(arguments)
+    return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
+
+
+def _sweep_command(sweep: Path) -> str | None:
+    file = sweep / "multirun.yaml"
+    if not file.exists():
+        return None
+    task = [str(o) for o in OmegaConf.load(file).hydra.overrides.task]
+    return " ".join(["python -m nnexp.run -m", *task])
+
+
+def collect(paths: list[Path]) -> Runs:
+    """Read every run below `paths`; raise ReportError for a bad path or no runs at all."""
+    summaries, probes, failed, missing = [], [], [], []
+    for path in paths:
+        if not path.is_dir():
+            raise ReportError(f"{path} is not a folder: give a sweep folder, a run folder or outputs/")
+        folders = run_folders(path)
+        if not folders:
+            raise ReportError(f"{path} holds no nnexp runs (no folder with .hydra/config.yaml below it)")
+        for run in folders:
+            name = str(run.relative_to(path)) if run != path else run.name
+            overrides = " ".join(_overrides(run))
+            if not (run / "results.csv").exists():
+                failed.append((name, overrides))
+                continue
+            summaries.append(pd.read_csv(run / "results.csv").assign(run=name, overrides=overrides))
+            predictions = pd.read_csv(run / "predictions.csv")
+            probes.append(predictions[predictions["split"] == "probe"].assign(run=name))
+        expected = _sweep_jobs(path)
+        if expected is not None:
+            found = {tuple(_overrides(run)) for run in folders}
+            missing += [" ".join(job) for job in expected if tuple(job) not in found]
+    summary = pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame()
+    probe_rows = pd.concat(probes, ignore_index=True) if probes else pd.DataFrame()
+    return Runs(summary, probe_rows, failed, missing, _sweep_command(paths[0]))
+
+
+def _with_probe_outputs(runs: Runs) -> pd.DataFrame:
+    """summary plus one column per probe: probe_output (one probe) or probe1_output, ..."""
+    summary = runs.summary
+    if runs.probes.empty:
+        return summary
+    probes = runs.probes.copy()
+    probes["probe"] = probes.groupby(["run", "seed"]).cumcount() + 1
+    wide = probes.pivot_table(index=["run", "seed"], columns="probe", values="output", aggfunc="first")
+    names = ["probe_output"] if wide.shape[1] == 1 else [f"probe{k}_output" for k in wide.columns]
+    wide.columns = names
+    return summary.merge(wide.reset_index(), on=["run", "seed"], how="left")
+
+
+def comparison_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """One row per configuration, the seed left out: how the seeds' results spread.
+
+    success_rate is the share of seeds whose training accuracy is 1.0 (a diverged seed fails).
+    """
+    groups = summary.groupby(CONFIG_COLUMNS, sort=False, dropna=False)
+    table = groups.agg(
+        n_seeds=("seed", "size"),
+        final_error_mean=("final_error", "mean"),
+        final_error_std=("final_error", "std"),
+        final_error_min=("final_error", "min"),
+        final_error_max=("final_error", "max"),
+        train_accuracy_mean=("train_accuracy", "mean"),
+        success_rate=("train_accuracy", lambda accuracy: (accuracy == 1.0).mean()),
+        n_diverged=("status", lambda status: (status == "diverged").sum()),
+    )
+    for column in [c for c in summary.columns if c.startswith("probe") and c.endswith("_output")]:
+        stats = groups[column].agg(["mean", "std", "min", "max"])
+        stats.columns = [f"{column}_{stat}" for stat in stats.columns]
+        table = table.join(stats)
+    return table.reset_index()
+
+
+def _markdown(table: pd.DataFrame) -> str:
+    """A pipe table, without pandas' optional `tabulate` dependency."""
+    def cell(value) -> str:
+        if isinstance(value, float):
+            return "" if pd.isna(value) else f"{value:.4g}"
+        return str(value)
+
+    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def _comparison_section(comparison: pd.DataFrame) -> list[str]:
+    """The comparison as markdown: settings shared by every row said once, above the table."""
+    if comparison.empty:
+        return ["No run finished."]
+    shared = [c for c in CONFIG_COLUMNS if comparison[c].nunique(dropna=False) == 1]
+    lines = []
+    if shared:
+        lines += ["Shared by every row: " + ", ".join(f"{c}={comparison[c].iloc[0]}" for c in shared), ""]
+    return lines + [_markdown(comparison.drop(columns=shared))]
+
+
+def write_report(paths: list[Path]) -> tuple[pd.DataFrame, Runs]:
+    """Collect the runs below `paths` and write summary.csv, comparison.csv and report.md into
+    the first path. Returns the comparison table and what was found."""
+    runs = collect(paths)
+    folder = paths[0]
+    summary = _with_probe_outputs(runs)
+    comparison = comparison_table(summary) if not summary.empty else pd.DataFrame()
+    write_csv(summary, folder / "summary.csv")
+    write_csv(comparison, folder / "comparison.csv")
+
+    n_runs = summary["run"].nunique() if not summary.empty else 0
+    lines = ["# nnexp report", ""]
+    if runs.sweep_command:
+        lines += [f"Sweep: `{runs.sweep_command}`", ""]
+    lines += [
+        f"Read from: {', '.join(str(p) for p in paths)}",
+        f"Runs: {n_runs} finished, {len(runs.failed)} failed, {len(runs.missing)} missing; "
+        f"{len(summary)} trained networks.",
+        "",
+        "## Comparison across seeds",
+        "",
+        *_comparison_section(comparison),
+        "",
+        "success_rate: share of seeds whose training accuracy is 1.0. Every row of every run is in "
+        "summary.csv; this table is comparison.csv.",
+    ]
+    if runs.failed:
+        lines += ["", "## Runs that did not finish (failed, or still running)", ""]
+        lines += [f"- `{name}`: see its run.log; rerun just it with `python -m nnexp.run {overrides}`"
+                  for name, overrides in runs.failed]
+    if runs.missing:
+        lines += ["", "## Missing jobs (asked for, never started)", ""]
+        lines += [f"- rerun with `python -m nnexp.run {overrides}`" for overrides in runs.missing]
+    with atomic_path(folder / "report.md") as temporary:
+        temporary.write_text("\n".join(lines) + "\n")
+    return comparison, runs
+
+
+def main(argv: list[str] | None = None) -> int:
+    paths = [Path(p) for p in (sys.argv[1:] if argv is None else argv)]
+    if not paths:
+        print("usage: python -m nnexp.report PATH [PATH ...]  (a sweep folder, a run folder or outputs/)",
+              file=sys.stderr)
+        return 2
+    try:
+        comparison, runs = write_report(paths)
+    except ReportError as error:
+        print(f"nnexp.report: {error}", file=sys.stderr)
+        return 2
+    with pd.option_context("display.width", 200, "display.max_columns", 30):
+        print(comparison.to_string(index=False) if not comparison.empty else "No run finished.")
+    for name, _ in runs.failed:
+        print(f"did not finish: {name}")
+    for overrides in runs.missing:
+        print(f"missing: {overrides}")
+    print(f"report: {paths[0] / 'report.md'}")
+    return 1 if runs.failed or runs.missing else 0
+
+
+class SweepReport(Callback):
+    """Hydra callback (conf/config.yaml): write the report when a sweep ends.
+
+    Hydra calls on_multirun_end only when every job succeeded; `python -m nnexp.report` on the
+    sweep folder writes the same report after a failure.
+    """
+
+    def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
+        sweep = Path(config.hydra.sweep.dir)
+        comparison, _ = write_report([sweep])
+        with pd.option_context("display.width", 200, "display.max_columns", 30):
+            print(comparison.to_string(index=False))
+        print(f"report: {sweep / 'report.md'}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""Sweeps and their report, run as a user runs them, and rebuilt from files on disk."""
+
+import shutil
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from conftest import run_cli
+
+
+def run_report(*paths, cwd):
+    return subprocess.run([sys.executable, "-m", "nnexp.report", *map(str, paths)],
+                          cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory):
+    """2 models x 3 seeds, few iterations, in a temporary sweep folder."""
+    root = tmp_path_factory.mktemp("sweep")
+    done = run_cli("-m", "model=perceptron,two_layer", "seed=0,1,2", "train.iterations=500",
+                   f"hydra.sweep.dir={root / 'sweep'}", cwd=root)
+    assert done.returncode == 0, done.stderr
+    return root / "sweep", done
+
+
+def test_a_sweep_gets_a_summary_and_a_comparison_that_agree_with_its_jobs(sweep):
+    folder, _ = sweep
+    jobs = pd.concat([pd.read_csv(f) for f in sorted(folder.glob("*/results.csv"))])
+    summary = pd.read_csv(folder / "summary.csv")
+    assert len(jobs) == len(summary) == 6
+    comparison = pd.read_csv(folder / "comparison.csv").set_index("model")
+    assert sorted(comparison.index) == ["perceptron", "two_layer"]
+    for model, rows in jobs.groupby("model"):
+        row = comparison.loc[model]
+        assert row["n_seeds"] == 3
+        assert row["final_error_mean"] == pytest.approx(rows["final_error"].mean(), rel=1e-12)
+        assert row["final_error_std"] == pytest.approx(rows["final_error"].std(), rel=1e-9)
+        assert row["final_error_max"] == pytest.approx(rows["final_error"].max(), rel=1e-12)
+        assert row["success_rate"] == pytest.approx((rows["train_accuracy"] == 1.0).mean())
+    probes = pd.concat([pd.read_csv(f).query("split == 'probe'") for f in sorted(folder.glob("*/predictions.csv"))])
+    assert comparison["probe_output_mean"].sort_index().tolist() == pytest.approx(
+        probes.groupby(jobs["model"].values)["output"].mean().sort_index().tolist(), rel=1e-12)
+    assert comparison.loc["perceptron", "probe_output_mean"] == pytest.approx(0.5, abs=1e-6)
+
+
+def test_the_report_says_what_was_swept_and_holds_the_comparison(sweep):
+    folder, done = sweep
+    report = (folder / "report.md").read_text()
+    assert "model=perceptron,two_layer seed=0,1,2" in report
+    assert "6 finished, 0 failed, 0 missing" in report
+    assert "| perceptron |" in report and "| two_layer |" in report
+    assert "report.md" in done.stdout
+
+
+def test_report_rebuilt_from_disk_lists_a_deleted_job_as_missing(sweep, tmp_path):
+    folder, _ = sweep
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    (deleted,) = copy.glob("4_*")
+    shutil.rmtree(deleted)
+    for generated in ("summary.csv", "comparison.csv", "report.md"):
+        (copy / generated).unlink()
+    done = run_report(copy, cwd=tmp_path)
+    assert done.returncode == 1  # incomplete sweep
+    assert "missing: model=two_layer seed=1 train.iterations=500" in done.stdout
+    comparison = pd.read_csv(copy / "comparison.csv").set_index("model")
+    assert comparison.loc["two_layer", "n_seeds"] == 2
+    assert comparison.loc["perceptron", "n_seeds"] == 3
+    assert "python -m nnexp.run model=two_layer seed=1 train.iterations=500" in (copy / "report.md").read_text()
+
+
+def test_a_run_without_results_is_listed_as_unfinished(sweep, tmp_path):
+    folder, _ = sweep
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    (broken,) = copy.glob("0_*")
+    (broken / "results.csv").unlink()
+    done = run_report(copy, cwd=tmp_path)
+    assert done.returncode == 1
+    assert f"did not finish: {broken.name}" in done.stdout
+    assert broken.name in (copy / "report.md").read_text()
+
+
+def test_report_on_a_single_run_folder(tmp_path):
+    run_dir = tmp_path / "run"
+    assert run_cli("train.iterations=100", f"hydra.run.dir={run_dir}", cwd=tmp_path).returncode == 0
+    done = run_report(run_dir, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert pd.read_csv(run_dir / "comparison.csv")["n_seeds"].tolist() == [1]
+
+
+@pytest.mark.parametrize("make_path", [lambda p: p / "nowhere", lambda p: p])
+def test_report_refuses_a_path_with_no_runs_in_one_line(tmp_path, make_path):
+    done = run_report(make_path(tmp_path), cwd=tmp_path)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("nnexp.report: ") and str(tmp_path) in lines[0]
