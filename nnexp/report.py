@@ -22,11 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from hydra.core.utils import JobReturn, JobStatus
 from hydra.experimental.callback import Callback
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from nnexp.results import atomic_path, write_csv
 
+# A job that raised leaves its error message here (written by SweepReport.on_job_end).
+ERROR_FILE = "error.txt"
 # Columns of results.csv that identify a configuration once the seed is left out.
 CONFIG_COLUMNS = ["model", "data", "hidden", "iterations", "lr", "log_every", "threshold"]
 
@@ -41,7 +45,7 @@ class Runs:
 
     summary: pd.DataFrame  # results.csv rows of every finished run, plus run and overrides
     probes: pd.DataFrame  # predictions.csv probe rows of every finished run, plus run
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (run folder, overrides)
+    failed: list[tuple[str, str, str]] = field(default_factory=list)  # (run folder, overrides, error)
     missing: list[str] = field(default_factory=list)  # overrides of jobs with no folder
     sweep_command: str | None = None
 
@@ -56,29 +60,31 @@ def _overrides(run: Path) -> list[str]:
     return [str(o) for o in OmegaConf.load(file)] if file.exists() else []
 
 
-def _sweep_jobs(sweep: Path) -> list[list[str]] | None:
-    """The overrides of every job a sweep folder's multirun.yaml asks for, or None."""
-    file = sweep / "multirun.yaml"
-    if not file.exists():
-        return None
+def sweep_jobs(config: DictConfig) -> list[list[str]]:
+    """The overrides of every job a sweep's config (multirun.yaml) asks for, in launch order."""
     # Imported here: only sweeps need Hydra's override grammar.
     from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    multirun = OmegaConf.load(file)
-    params = OmegaConf.select(multirun, "hydra.sweeper.params") or {}
+    params = OmegaConf.select(config, "hydra.sweeper.params") or {}
     arguments = [f"{key}={value}" for key, value in params.items()]
-    arguments += [str(o) for o in multirun.hydra.overrides.task]
+    arguments += [str(o) for o in config.hydra.overrides.task]
     parsed = OverridesParser.create().parse_overrides(arguments)
     return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
 
 
-def _sweep_command(sweep: Path) -> str | None:
+def _multirun_config(sweep: Path) -> DictConfig | None:
     file = sweep / "multirun.yaml"
-    if not file.exists():
-        return None
-    task = [str(o) for o in OmegaConf.load(file).hydra.overrides.task]
-    return " ".join(["python -m nnexp.run -m", *task])
+    return OmegaConf.load(file) if file.exists() else None
+
+
+def _sweep_command(config: DictConfig) -> str:
+    return " ".join(["python -m nnexp.run -m", *(str(o) for o in config.hydra.overrides.task)])
+
+
+def _error_message(run: Path) -> str:
+    file = run / ERROR_FILE
+    return file.read_text().strip() if file.exists() else "no results.csv: failed, or still running"
 
 
 def collect(paths: list[Path]) -> Runs:
@@ -94,18 +100,20 @@ def collect(paths: list[Path]) -> Runs:
             name = str(run.relative_to(path)) if run != path else run.name
             overrides = " ".join(_overrides(run))
             if not (run / "results.csv").exists():
-                failed.append((name, overrides))
+                failed.append((name, overrides, _error_message(run)))
                 continue
             summaries.append(pd.read_csv(run / "results.csv").assign(run=name, overrides=overrides))
             predictions = pd.read_csv(run / "predictions.csv")
             probes.append(predictions[predictions["split"] == "probe"].assign(run=name))
-        expected = _sweep_jobs(path)
-        if expected is not None:
+        multirun = _multirun_config(path)
+        if multirun is not None:
             found = {tuple(_overrides(run)) for run in folders}
-            missing += [" ".join(job) for job in expected if tuple(job) not in found]
+            missing += [" ".join(job) for job in sweep_jobs(multirun) if tuple(job) not in found]
     summary = pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame()
     probe_rows = pd.concat(probes, ignore_index=True) if probes else pd.DataFrame()
-    return Runs(summary, probe_rows, failed, missing, _sweep_command(paths[0]))
+    multirun = _multirun_config(paths[0])
+    command = _sweep_command(multirun) if multirun is not None else None
+    return Runs(summary, probe_rows, failed, missing, command)
 
 
 def _with_probe_outputs(runs: Runs) -> pd.DataFrame:
@@ -194,9 +202,9 @@ def write_report(paths: list[Path]) -> tuple[pd.DataFrame, Runs]:
         "summary.csv; this table is comparison.csv.",
     ]
     if runs.failed:
-        lines += ["", "## Runs that did not finish (failed, or still running)", ""]
-        lines += [f"- `{name}`: see its run.log; rerun just it with `python -m nnexp.run {overrides}`"
-                  for name, overrides in runs.failed]
+        lines += ["", "## Runs that did not finish", ""]
+        for name, overrides, error in runs.failed:
+            lines += [f"- `{name}`: {error}", f"  rerun just it: `python -m nnexp.run {overrides}`"]
     if runs.missing:
         lines += ["", "## Missing jobs (asked for, never started)", ""]
         lines += [f"- rerun with `python -m nnexp.run {overrides}`" for overrides in runs.missing]
@@ -218,8 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         print(comparison.to_string(index=False) if not comparison.empty else "No run finished.")
-    for name, _ in runs.failed:
-        print(f"did not finish: {name}")
+    for name, _, error in runs.failed:
+        print(f"did not finish: {name}: {error}")
     for overrides in runs.missing:
         print(f"missing: {overrides}")
     print(f"report: {paths[0] / 'report.md'}")
@@ -227,18 +235,39 @@ def main(argv: list[str] | None = None) -> int:
 
 
 class SweepReport(Callback):
-    """Hydra callback (conf/config.yaml): write the report when a sweep ends.
+    """Hydra callback (conf/config.yaml): a progress line per finished job, and the sweep's
+    report once every job it asked for has finished or failed.
 
-    Hydra calls on_multirun_end only when every job succeeded; `python -m nnexp.report` on the
-    sweep folder writes the same report after a failure.
+    The report is written from `on_job_end`, not `on_multirun_end`: Hydra skips the latter when
+    a job raised, and with the joblib or submitit launchers `on_job_end` runs in the job's own
+    process. Whichever job completes the sweep writes the report; files are written atomically,
+    so two jobs finishing together cannot leave a half-written one.
     """
 
-    def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
+    def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs) -> None:
+        if config.hydra.mode != RunMode.MULTIRUN:
+            return
+        run = Path(config.hydra.runtime.output_dir)
         sweep = Path(config.hydra.sweep.dir)
-        comparison, _ = write_report([sweep])
-        with pd.option_context("display.width", 200, "display.max_columns", 30):
-            print(comparison.to_string(index=False))
-        print(f"report: {sweep / 'report.md'}")
+        overrides = " ".join(config.hydra.overrides.task)
+        if job_return.status == JobStatus.FAILED:
+            error = job_return._return_value  # .return_value would raise it again
+            message = " ".join(f"{type(error).__name__}: {error}".split())
+            with atomic_path(run / ERROR_FILE) as temporary:
+                temporary.write_text(message + "\n")
+            line = f"FAILED: {message}"
+        else:
+            row = pd.read_csv(run / "results.csv").iloc[0]
+            line = f"final_error={row['final_error']:.4g} accuracy={row['train_accuracy']:.0%}"
+        n_jobs = len(sweep_jobs(_multirun_config(sweep)))  # the job's config has its own overrides
+        n_done = sum((job / "results.csv").exists() or (job / ERROR_FILE).exists()
+                     for job in run_folders(sweep))
+        print(f"[{n_done}/{n_jobs}] {overrides} {line}", flush=True)
+        if n_done == n_jobs:
+            comparison, _ = write_report([sweep])
+            with pd.option_context("display.width", 200, "display.max_columns", 30):
+                print(comparison.to_string(index=False))
+            print(f"report: {sweep / 'report.md'}", flush=True)
 
 
 if __name__ == "__main__":

@@ -97,3 +97,18 @@ def test_report_refuses_a_path_with_no_runs_in_one_line(tmp_path, make_path):
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("nnexp.report: ") and str(tmp_path) in lines[0]
+
+
+def test_a_failing_job_does_not_sink_the_sweep(tmp_path):
+    folder = tmp_path / "sweep"
+    done = run_cli("-m", "model=two_layer", "threshold=0.5,1.5,0.25", "train.iterations=100",
+                   f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    assert done.returncode != 0
+    assert "[2/3] model=two_layer threshold=1.5 train.iterations=100 FAILED: ConfigError" in done.stdout
+    assert "[3/3] model=two_layer threshold=0.25" in done.stdout  # the job after it still ran
+    assert len(list(folder.glob("*/results.csv"))) == 2
+    report = (folder / "report.md").read_text()
+    assert "2 finished, 1 failed, 0 missing" in report
+    assert "The 'threshold' parameter must be a float in the open range (0, 1)" in report
+    assert "`python -m nnexp.run model=two_layer threshold=1.5 train.iterations=100`" in report
+    assert pd.read_csv(folder / "comparison.csv")["n_seeds"].sum() == 2
