@@ -17,6 +17,7 @@ It reads only files, so it works on any folder, finished or not, whichever launc
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,7 +98,8 @@ def collect(paths: list[Path]) -> Runs:
         if not folders:
             raise ReportError(f"{path} holds no nnexp runs (no folder with .hydra/config.yaml below it)")
         for run in folders:
-            name = str(run.relative_to(path)) if run != path else run.name
+            # Relative to the first path, so that runs under several paths keep distinct names.
+            name = os.path.relpath(run, paths[0]) if run != paths[0] else run.name
             overrides = " ".join(_overrides(run))
             if not (run / "results.csv").exists():
                 failed.append((name, overrides, _error_message(run)))

@@ -112,3 +112,15 @@ def test_a_failing_job_does_not_sink_the_sweep(tmp_path):
     assert "The 'threshold' parameter must be a float in the open range (0, 1)" in report
     assert "`python -m nnexp.run model=two_layer threshold=1.5 train.iterations=100`" in report
     assert pd.read_csv(folder / "comparison.csv")["n_seeds"].sum() == 2
+
+
+def test_report_over_two_sweeps_keeps_their_jobs_apart(sweep, tmp_path):
+    folder, _ = sweep
+    shutil.copytree(folder, tmp_path / "a")
+    shutil.copytree(folder, tmp_path / "b")
+    done = run_report(tmp_path / "a", tmp_path / "b", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    summary = pd.read_csv(tmp_path / "a" / "summary.csv")
+    assert len(summary) == 12 and summary["run"].nunique() == 12
+    assert summary["probe_output"].notna().all()
+    assert pd.read_csv(tmp_path / "a" / "comparison.csv")["n_seeds"].tolist() == [6, 6]
