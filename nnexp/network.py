@@ -36,6 +36,15 @@ def sigmoid_slope(s: np.ndarray) -> np.ndarray:
     return s * (ONE - s)
 
 
+def matrix_product(weights: Sequence[np.ndarray]):
+    """np.dot for one network's 2-D weights, np.matmul for a stack with a replica axis.
+
+    On arrays this small np.dot costs ~0.4 us less per call than np.matmul, and for 2-D
+    operands the two mean the same; the training loop hands a single replica over as 2-D views.
+    """
+    return np.dot if weights[0].ndim == 2 else np.matmul
+
+
 def forward(weights: Sequence[np.ndarray], X: np.ndarray) -> list[np.ndarray]:
     """Every layer's activations, input first.
 
@@ -45,9 +54,7 @@ def forward(weights: Sequence[np.ndarray], X: np.ndarray) -> list[np.ndarray]:
 
     Run it under `np.errstate(over="ignore")`: see `sigmoid`.
     """
-    # On arrays this small, np.dot costs ~0.4 us less per call than np.matmul; it has the same
-    # meaning for 2-D weights, which is how the training loop hands over a single replica.
-    product = np.dot if weights[0].ndim == 2 else np.matmul
+    product = matrix_product(weights)
     activations = [X]
     for W in weights:
         activations.append(sigmoid(product(activations[-1], W)))

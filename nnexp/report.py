@@ -113,8 +113,8 @@ def collect(paths: list[Path]) -> Runs:
             missing += [" ".join(job) for job in sweep_jobs(multirun) if tuple(job) not in found]
     summary = pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame()
     probe_rows = pd.concat(probes, ignore_index=True) if probes else pd.DataFrame()
-    multirun = _multirun_config(paths[0])
-    command = _sweep_command(multirun) if multirun is not None else None
+    first = _multirun_config(paths[0])
+    command = _sweep_command(first) if first is not None else None
     return Runs(summary, probe_rows, failed, missing, command)
 
 

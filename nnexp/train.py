@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnexp.network import Network, forward, sigmoid_slope
+from nnexp.network import Network, forward, matrix_product, sigmoid_slope
 
 
 @dataclass(frozen=True)
@@ -49,16 +49,15 @@ def fit(network: Network, X: np.ndarray, Y: np.ndarray, iterations: int, lr: flo
     """
     n_replicas = network.n_replicas
     if n_replicas == 1:
-        # One replica trains on 2-D views of its weights, which `forward` multiplies with np.dot:
-        # the cheapest call NumPy has for arrays this small. The views share memory with weights_.
+        # One replica trains on 2-D views of its weights (sharing memory with weights_), which
+        # lets every product be np.dot, the cheapest call NumPy has: see `matrix_product`.
         weights = [W[0] for W in network.weights_]
-        product = np.dot
         targets = Y
     else:
         weights = network.weights_
-        product = np.matmul
         # Same shape as the output, so `targets - out` needs no broadcasting (twice as fast).
         targets = np.ascontiguousarray(np.broadcast_to(Y, (n_replicas, *Y.shape)))
+    product = matrix_product(weights)
     XT = np.ascontiguousarray(X.T)
     step = np.array(float(lr))
     points = logged_iterations(iterations, log_every)
