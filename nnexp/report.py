@@ -215,6 +215,12 @@ def write_report(paths: list[Path]) -> tuple[pd.DataFrame, Runs]:
     return comparison, runs
 
 
+def print_comparison(comparison: pd.DataFrame) -> None:
+    """The comparison table on the terminal, wide enough not to wrap its columns."""
+    with pd.option_context("display.width", 200, "display.max_columns", 30):
+        print(comparison.to_string(index=False) if not comparison.empty else "No run finished.")
+
+
 def main(argv: list[str] | None = None) -> int:
     paths = [Path(p) for p in (sys.argv[1:] if argv is None else argv)]
     if not paths:
@@ -226,8 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     except ReportError as error:
         print(f"nnexp.report: {error}", file=sys.stderr)
         return 2
-    with pd.option_context("display.width", 200, "display.max_columns", 30):
-        print(comparison.to_string(index=False) if not comparison.empty else "No run finished.")
+    print_comparison(comparison)
     for name, _, error in runs.failed:
         print(f"did not finish: {name}: {error}")
     for overrides in runs.missing:
@@ -267,8 +272,7 @@ class SweepReport(Callback):
         print(f"[{n_done}/{n_jobs}] {overrides} {line}", flush=True)
         if n_done == n_jobs:
             comparison, _ = write_report([sweep])
-            with pd.option_context("display.width", 200, "display.max_columns", 30):
-                print(comparison.to_string(index=False))
+            print_comparison(comparison)
             print(f"report: {sweep / 'report.md'}", flush=True)
 
 
