@@ -1,4 +1,4 @@
-"""Plots: the error curve of a run, readable at a glance.
+"""Plots, readable at a glance: the error curve of a run, and a sweep's curves and per-seed results.
 
 Drawn with matplotlib's object API on an Agg canvas, not pyplot: no GUI backend is chosen or
 started, no global figure state is kept between calls, and it works on machines with no screen.
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from nnexp.results import atomic_path
 from nnexp.train import History
@@ -24,7 +25,8 @@ def error_curve(history: History, seeds: np.ndarray, title: str, path: Path) -> 
 
     history.error: (n_replicas, n_points); one line per seed, or a median with bands for many.
     """
-    figure = Figure(figsize=(6.4, 4.0), layout="constrained")
+    figure = Figure(figsize=(6.4, 4.0))
+    figure.subplots_adjust(left=0.12, right=0.97, bottom=0.12, top=0.92)
     axes = figure.add_subplot()
     # Plot only positive values: a replica whose outputs hit 0 and 1 exactly has error 0,
     # which a log axis cannot show, and a diverged one has nan.
@@ -45,5 +47,74 @@ def error_curve(history: History, seeds: np.ndarray, title: str, path: Path) -> 
     axes.set_ylabel("training error, mean |target - output|")
     axes.set_title(title)
     axes.grid(True, which="major", alpha=0.3)
+    _save(figure, path)
+
+
+# Colors of the configurations in a sweep's plots; a sweep plot shows at most this many.
+COLORS = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple",
+          "tab:brown", "tab:pink", "tab:gray", "tab:olive", "tab:cyan"]
+MAX_CONFIGS = len(COLORS)
+
+
+def sweep_error_curves(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str, path: Path) -> None:
+    """Save the error curves of a sweep's configurations, across seeds, to `path` (PNG).
+
+    curves: {label: (iterations (n_points,), error (n_seeds, n_points))}, at most MAX_CONFIGS.
+    Each configuration gets its median over seeds as a line and the middle half of its seeds
+    (25th to 75th percentile) as a band of the same color; the error axis is log-scaled.
+    """
+    figure = Figure(figsize=(7.5, 4.5), layout="constrained")
+    axes = figure.add_subplot()
+    handles = []
+    for color, (label, (iterations, error)) in zip(COLORS, curves.items()):
+        error = np.where(error > 0, error, np.nan)  # log axis: no zeros; diverged seeds are nan
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            q1, median, q3 = np.nanpercentile(error, [25, 50, 75], axis=0)
+        axes.fill_between(iterations, q1, q3, color=color, alpha=0.25, linewidth=0)
+        (line,) = axes.plot(iterations, median, color=color, linewidth=1.8,
+                            label=f"{label}: median of {len(error)} seeds")
+        handles.append(line)
+    handles.append(Patch(color="gray", alpha=0.25, label="band: middle half of the seeds"))
+    axes.legend(handles=handles, fontsize="small")
+    axes.set_yscale("log")
+    axes.set_xlabel("iteration")
+    axes.set_ylabel("training error, mean |target - output|")
+    axes.set_title(title)
+    axes.grid(True, which="major", alpha=0.3)
+    _save(figure, path)
+
+
+def per_seed(values: dict[str, np.ndarray], ylabel: str, title: str, path: Path, *,
+             log: bool = False, line: tuple[float, str] | None = None) -> None:
+    """Save one dot per seed for each configuration, side by side, to `path` (PNG).
+
+    values: {label: (n_seeds,)} with at most MAX_CONFIGS labels; a short black bar marks each
+    median, so that outliers stand out. `line` = (y, label) draws a dashed reference line.
+    """
+    figure = Figure(figsize=(max(6.4, 1.3 * len(values) + 2.0), 4.5), layout="constrained")
+    axes = figure.add_subplot()
+    for x, (color, (label, v)) in enumerate(zip(COLORS, values.items())):
+        v = np.asarray(v, dtype=float)
+        v = v[np.isfinite(v) & (v > 0)] if log else v[np.isfinite(v)]
+        # Spread the dots sideways in a fixed pattern, not at random: the plot is reproducible.
+        spread = np.linspace(-0.22, 0.22, len(v)) if len(v) > 1 else np.zeros(len(v))
+        axes.scatter(x + spread, v, s=22, color=color, alpha=0.8, edgecolors="none")
+        if len(v):
+            axes.hlines(np.median(v), x - 0.3, x + 0.3, color="black", linewidth=1.5)
+    if line is not None:
+        axes.axhline(line[0], color="gray", linestyle="--", linewidth=1, label=line[1])
+        axes.legend(fontsize="small")
+    axes.set_xticks(range(len(values)), list(values), rotation=20 if len(values) > 4 else 0)
+    axes.set_xlim(-0.6, len(values) - 0.4)
+    if log:
+        axes.set_yscale("log")
+    axes.set_ylabel(ylabel)
+    axes.set_title(title)
+    axes.grid(True, axis="y", which="major", alpha=0.3)
+    _save(figure, path)
+
+
+def _save(figure: Figure, path: Path) -> None:
     with atomic_path(path) as temporary:
         figure.savefig(temporary, format="png", dpi=100)

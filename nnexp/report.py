@@ -8,9 +8,12 @@ finish and is listed as failed. For a sweep folder, jobs the sweep asked for but
 folder at all (an interrupted sweep) are listed as missing.
 
 It writes into the (first) PATH:
-  summary.csv     every trained network of every run, one row each, with its run folder and overrides
-  comparison.csv  one row per configuration with the seed left out: n_seeds, final_error_mean, ...
-  report.md       what was swept, the comparison, and any failed or missing jobs
+  summary.csv       every trained network of every run, one row each, with its run folder and overrides
+  comparison.csv    one row per configuration with the seed left out: n_seeds, final_error_mean, ...
+  error_curves.png  each configuration's error curve across seeds: median line, middle-half band
+  final_error.png   each seed's final error, per configuration, so that outliers show
+  probe_output.png  each seed's output for the probe input, per configuration (when there are probes)
+  report.md         what was swept, the comparison, the plots, and any failed or missing jobs
 
 It reads only files, so it works on any folder, finished or not, whichever launcher ran it.
 """
@@ -18,16 +21,19 @@ It reads only files, so it works on any folder, finished or not, whichever launc
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from hydra.core.utils import JobReturn, JobStatus
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+from nnexp import plots
 from nnexp.results import atomic_path, write_csv
 
 # A job that raised leaves its error message here (written by SweepReport.on_job_end).
@@ -46,14 +52,19 @@ class Runs:
 
     summary: pd.DataFrame  # results.csv rows of every finished run, plus run and overrides
     probes: pd.DataFrame  # predictions.csv probe rows of every finished run, plus run
+    histories: pd.DataFrame  # history.csv rows of every finished run, plus run
     failed: list[tuple[str, str, str]] = field(default_factory=list)  # (run folder, overrides, error)
     missing: list[str] = field(default_factory=list)  # overrides of jobs with no folder
     sweep_command: str | None = None
 
 
 def run_folders(path: Path) -> list[Path]:
-    """Every run folder at or below `path`: those holding .hydra/config.yaml, in name order."""
-    return sorted(config.parent.parent for config in path.rglob(".hydra/config.yaml"))
+    """Every run folder at or below `path`: those holding .hydra/config.yaml, in natural name
+    order, so that a sweep's job 2 comes before its job 10."""
+    def natural(run: Path) -> list:
+        return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", run.as_posix())]
+
+    return sorted((config.parent.parent for config in path.rglob(".hydra/config.yaml")), key=natural)
 
 
 def _overrides(run: Path) -> list[str]:
@@ -90,7 +101,7 @@ def _error_message(run: Path) -> str:
 
 def collect(paths: list[Path]) -> Runs:
     """Read every run below `paths`; raise ReportError for a bad path or no runs at all."""
-    summaries, probes, failed, missing = [], [], [], []
+    summaries, probes, histories, failed, missing = [], [], [], [], []
     for path in paths:
         if not path.is_dir():
             raise ReportError(f"{path} is not a folder: give a sweep folder, a run folder or outputs/")
@@ -107,15 +118,26 @@ def collect(paths: list[Path]) -> Runs:
             summaries.append(pd.read_csv(run / "results.csv").assign(run=name, overrides=overrides))
             predictions = pd.read_csv(run / "predictions.csv")
             probes.append(predictions[predictions["split"] == "probe"].assign(run=name))
+            histories.append(pd.read_csv(run / "history.csv").assign(run=name))
         multirun = _multirun_config(path)
         if multirun is not None:
             found = {tuple(_overrides(run)) for run in folders}
             missing += [" ".join(job) for job in sweep_jobs(multirun) if tuple(job) not in found]
-    summary = pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame()
-    probe_rows = pd.concat(probes, ignore_index=True) if probes else pd.DataFrame()
+    def table(parts: list[pd.DataFrame]) -> pd.DataFrame:
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
     first = _multirun_config(paths[0])
     command = _sweep_command(first) if first is not None else None
-    return Runs(summary, probe_rows, failed, missing, command)
+    return Runs(table(summaries), table(probes), table(histories), failed, missing, command)
+
+
+def _numbered_probes(probes: pd.DataFrame) -> pd.DataFrame:
+    """The probe rows with a `column` naming their summary column: probe_output when every
+    run has one probe, else probe1_output, probe2_output, ... in each run's order."""
+    number = probes.groupby(["run", "seed"]).cumcount() + 1
+    if number.max() == 1:
+        return probes.assign(column="probe_output")
+    return probes.assign(column=[f"probe{k}_output" for k in number])
 
 
 def _with_probe_outputs(runs: Runs) -> pd.DataFrame:
@@ -123,11 +145,8 @@ def _with_probe_outputs(runs: Runs) -> pd.DataFrame:
     summary = runs.summary
     if runs.probes.empty:
         return summary
-    probes = runs.probes.copy()
-    probes["probe"] = probes.groupby(["run", "seed"]).cumcount() + 1
-    wide = probes.pivot_table(index=["run", "seed"], columns="probe", values="output", aggfunc="first")
-    names = ["probe_output"] if wide.shape[1] == 1 else [f"probe{k}_output" for k in wide.columns]
-    wide.columns = names
+    probes = _numbered_probes(runs.probes)
+    wide = probes.pivot(index=["run", "seed"], columns="column", values="output")
     return summary.merge(wide.reset_index(), on=["run", "seed"], how="left")
 
 
@@ -152,6 +171,77 @@ def comparison_table(summary: pd.DataFrame) -> pd.DataFrame:
         stats.columns = [f"{column}_{stat}" for stat in stats.columns]
         table = table.join(stats)
     return table.reset_index()
+
+
+def config_labels(summary: pd.DataFrame) -> pd.Series:
+    """A short name for each row's configuration, from the settings that differ between rows:
+    `perceptron`, `two_layer` for a sweep over models; `hidden=[1]`, ... for one over widths."""
+    varying = [c for c in CONFIG_COLUMNS if summary[c].nunique(dropna=False) > 1] or ["model", "data"]
+    # A model's config sets its hidden widths: when every model has one, its name says it.
+    if {"model", "hidden"} <= set(varying) and (summary.groupby("model")["hidden"].nunique() == 1).all():
+        varying.remove("hidden")
+
+    def label(row: pd.Series) -> str:
+        return " ".join(str(row[c]) if c in ("model", "data") else f"{c}={row[c]}" for c in varying)
+
+    return summary[varying].apply(label, axis=1)
+
+
+def error_curves(summary: pd.DataFrame, histories: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """{configuration: (iterations (n_points,), error (n_seeds, n_points))} from the runs' history.
+
+    summary needs `run`, `seed` and `config` (the label); histories `run`, `seed`, `iteration`,
+    `error`. The seeds of one configuration share its iterations and log_every, so their
+    curves are logged at the same iterations.
+    """
+    rows = histories.merge(summary[["run", "seed", "config"]], on=["run", "seed"])
+    curves = {}
+    for config, group in rows.groupby("config", sort=False):
+        wide = group.pivot(index=["run", "seed"], columns="iteration", values="error")
+        curves[config] = (wide.columns.to_numpy(), wide.to_numpy())
+    return curves
+
+
+def write_plots(summary: pd.DataFrame, runs: Runs, folder: Path) -> list[str]:
+    """Draw the report's plots into `folder`; return the markdown lines that show them."""
+    summary = summary.assign(config=config_labels(summary))
+    configs = list(dict.fromkeys(summary["config"]))  # first-seen order, as in comparison.csv
+    shown = summary[summary["config"].isin(configs[: plots.MAX_CONFIGS])]
+    shared = [f"{c}={shown[c].iloc[0]}" for c in ("data", "iterations") if shown[c].nunique() == 1]
+    about = f"\n{', '.join(shared)}" if shared else ""  # a second title line
+    lines = ["## Plots", ""]
+    if len(configs) > plots.MAX_CONFIGS:
+        lines += [f"The plots show the first {plots.MAX_CONFIGS} of {len(configs)} configurations; "
+                  "comparison.csv holds them all.", ""]
+
+    curves = error_curves(shown, runs.histories)
+    plots.sweep_error_curves(curves, f"Training error across seeds{about}", folder / "error_curves.png")
+    lines += ["Training error against iteration: each configuration's median over its seeds, "
+              "with a band from the 25th to the 75th percentile.", "", "![error curves](error_curves.png)", ""]
+
+    by_config = shown.groupby("config", sort=False)
+    plots.per_seed({c: rows["final_error"].to_numpy() for c, rows in by_config},
+                   "final training error (log scale)", f"Final training error of each seed{about}",
+                   folder / "final_error.png", log=True)
+    lines += ["Final training error, one dot per seed; the black bar is the median.", "",
+              "![final error per seed](final_error.png)", ""]
+
+    if not runs.probes.empty:
+        probes = _numbered_probes(runs.probes)
+        inputs = [c for c in probes.columns if c.startswith("x") and c[1:].isdigit()]
+        threshold = (shown["threshold"].iloc[0], f"threshold {shown['threshold'].iloc[0]:g}") \
+            if shown["threshold"].nunique() == 1 else None
+        for column, rows in probes.groupby("column", sort=True):
+            points = rows[inputs].drop_duplicates()
+            probe = (f"[{', '.join(f'{v:g}' for v in points.iloc[0])}]" if len(points) == 1
+                     else column.removesuffix("_output"))
+            plots.per_seed({c: r[column].to_numpy() for c, r in by_config}, f"output for the probe {probe}",
+                           f"Output for the probe {probe} at each seed{about}", folder / f"{column}.png",
+                           line=threshold)
+            lines += [f"Output for the probe {probe}, one dot per seed; the black bar is the median "
+                      "and the dashed line the threshold above which the label is 1.", "",
+                      f"![{column}]({column}.png)", ""]
+    return lines
 
 
 def _markdown(table: pd.DataFrame) -> str:
@@ -202,7 +292,10 @@ def write_report(paths: list[Path]) -> tuple[pd.DataFrame, Runs]:
         "",
         "success_rate: share of seeds whose training accuracy is 1.0. Every row of every run is in "
         "summary.csv; this table is comparison.csv.",
+        "",
     ]
+    if not summary.empty:
+        lines += write_plots(summary, runs, folder)
     if runs.failed:
         lines += ["", "## Runs that did not finish", ""]
         for name, overrides, error in runs.failed:
@@ -247,9 +340,21 @@ class SweepReport(Callback):
 
     The report is written from `on_job_end`, not `on_multirun_end`: Hydra skips the latter when
     a job raised, and with the joblib or submitit launchers `on_job_end` runs in the job's own
-    process. Whichever job completes the sweep writes the report; files are written atomically,
-    so two jobs finishing together cannot leave a half-written one.
+    process (on a cluster node, for SLURM). Whichever job completes the sweep writes the report;
+    files are written atomically, so two jobs finishing together cannot leave a half-written one.
+    The comparison is printed by the process the user started, whichever launcher ran the jobs.
     """
+
+    def __init__(self) -> None:
+        self._main_pid: int | None = None  # set before launch, so worker processes inherit it
+        self._n_jobs: dict[Path, int] = {}
+        self._printed = False
+
+    def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        self._main_pid = os.getpid()
+        sweep = Path(os.path.abspath(config.hydra.sweep.dir))
+        print(f"nnexp: {len(sweep_jobs(config))} jobs into {sweep}; the report will be "
+              f"{sweep / 'report.md'}", flush=True)
 
     def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs) -> None:
         if config.hydra.mode != RunMode.MULTIRUN:
@@ -266,14 +371,27 @@ class SweepReport(Callback):
         else:
             row = pd.read_csv(run / "results.csv").iloc[0]
             line = f"final_error={row['final_error']:.4g} accuracy={row['train_accuracy']:.0%}"
-        n_jobs = len(sweep_jobs(_multirun_config(sweep)))  # the job's config has its own overrides
+        if sweep not in self._n_jobs:  # the job's own config holds its overrides, not the sweep's
+            self._n_jobs[sweep] = len(sweep_jobs(_multirun_config(sweep)))
+        n_jobs = self._n_jobs[sweep]
         n_done = sum((job / "results.csv").exists() or (job / ERROR_FILE).exists()
                      for job in run_folders(sweep))
         print(f"[{n_done}/{n_jobs}] {overrides} {line}", flush=True)
         if n_done == n_jobs:
             comparison, _ = write_report([sweep])
-            print_comparison(comparison)
-            print(f"report: {sweep / 'report.md'}", flush=True)
+            if os.getpid() == self._main_pid:
+                self._print(comparison, sweep)
+
+    def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
+        """Every job succeeded. If they ran in other processes, show their report here."""
+        sweep = Path(config.hydra.sweep.dir)
+        if not self._printed and (sweep / "comparison.csv").exists():
+            self._print(pd.read_csv(sweep / "comparison.csv"), sweep)
+
+    def _print(self, comparison: pd.DataFrame, sweep: Path) -> None:
+        print_comparison(comparison)
+        print(f"report: {os.path.abspath(sweep / 'report.md')}", flush=True)
+        self._printed = True
 
 
 if __name__ == "__main__":

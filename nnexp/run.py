@@ -16,7 +16,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from nnexp import config, plots, results
+from nnexp import config, plots, presets, results
 from nnexp.data import make_dataset
 from nnexp.network import Network
 from nnexp.train import fit
@@ -24,6 +24,10 @@ from nnexp.train import fit
 log = logging.getLogger("nnexp")
 
 config.register()
+try:
+    presets.register()
+except config.ConfigError as error:  # a broken file in experiments/: say which, run nothing
+    sys.exit(f"nnexp: {error}")
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")

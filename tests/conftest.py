@@ -22,15 +22,18 @@ def run_cli(*overrides: str, cwd: Path) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def compose():
-    """compose(*overrides) -> the DictConfig `python -m nnexp.run` would get."""
+    """compose(*overrides, hydra=False) -> the DictConfig `python -m nnexp.run` would get."""
     from hydra import compose as hydra_compose, initialize_config_dir
 
-    from nnexp import config
+    from nnexp import config, presets
 
     config.register()
+    presets.register()
 
-    def _compose(*overrides: str):
+    def _compose(*overrides: str, hydra: bool = False):
+        """hydra=True keeps the `hydra` node (sweeper params, overrides) in the result."""
         with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-            return hydra_compose(config_name="config", overrides=list(overrides))
+            return hydra_compose(config_name="config", overrides=list(overrides),
+                                 return_hydra_config=hydra)
 
     return _compose

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from conftest import run_cli
+from nnexp import report
 
 
 def run_report(*paths, cwd):
@@ -52,6 +53,60 @@ def test_the_report_says_what_was_swept_and_holds_the_comparison(sweep):
     assert "6 finished, 0 failed, 0 missing" in report
     assert "| perceptron |" in report and "| two_layer |" in report
     assert "report.md" in done.stdout
+
+
+PLOTS = ["error_curves.png", "final_error.png", "probe_output.png"]
+
+
+def test_the_report_shows_the_sweeps_plots(sweep):
+    folder, _ = sweep
+    report = (folder / "report.md").read_text()
+    for name in PLOTS:
+        assert (folder / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+        assert f"]({name})" in report
+
+
+def test_the_error_curves_are_the_seeds_histories_grouped_by_configuration(sweep):
+    folder, _ = sweep
+    runs = report.collect([folder])
+    summary = runs.summary.assign(config=report.config_labels(runs.summary))
+    assert sorted(summary["config"].unique()) == ["perceptron", "two_layer"]  # hidden follows model
+    curves = report.error_curves(summary, runs.histories)
+    for config, rows in summary.groupby("config"):
+        iterations, error = curves[config]
+        assert iterations[0] == 0 and iterations[-1] == 500
+        assert error.shape == (3, len(iterations))
+        # The last point of each seed's curve is that seed's final error.
+        assert sorted(error[:, -1]) == pytest.approx(sorted(rows["final_error"]), rel=1e-12)
+
+
+def test_labels_name_only_the_settings_that_tell_configurations_apart():
+    rows = pd.DataFrame({"model": ["two_layer"] * 3, "data": ["xor"] * 3, "hidden": ["[1]", "[2]", "[8]"],
+                         "iterations": [100] * 3, "lr": [1.0] * 3, "log_every": [10] * 3,
+                         "threshold": [0.5] * 3})
+    assert report.config_labels(rows).tolist() == ["hidden=[1]", "hidden=[2]", "hidden=[8]"]
+    rows["lr"] = [1.0, 1.0, 0.5]
+    assert report.config_labels(rows).tolist() == ["hidden=[1] lr=1.0", "hidden=[2] lr=1.0", "hidden=[8] lr=0.5"]
+
+
+@pytest.mark.parametrize("launcher", [
+    ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"],
+    ["hydra/launcher=submitit_local", "hydra.launcher.timeout_min=5"],
+])
+def test_a_sweep_through_another_launcher_gets_the_same_report(tmp_path, launcher):
+    folder = tmp_path / "sweep"
+    done = run_cli("-m", *launcher, "model=perceptron,two_layer", "seed=0,1", "train.iterations=200",
+                   f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    comparison = pd.read_csv(folder / "comparison.csv")
+    assert comparison["model"].tolist() == ["perceptron", "two_layer"]
+    assert comparison["n_seeds"].tolist() == [2, 2]
+    jobs = pd.concat([pd.read_csv(f) for f in folder.glob("*/results.csv")])
+    assert comparison["final_error_mean"].tolist() == pytest.approx(
+        jobs.groupby("model")["final_error"].mean().tolist(), rel=1e-12)
+    assert "4 finished, 0 failed, 0 missing" in (folder / "report.md").read_text()
+    assert all((folder / name).exists() for name in PLOTS)
+    assert f"report: {folder / 'report.md'}" in done.stdout  # shown by the process the user started
 
 
 def test_report_rebuilt_from_disk_lists_a_deleted_job_as_missing(sweep, tmp_path):

@@ -1,0 +1,132 @@
+"""Benchmark: what a sweep job costs beyond its training, measured in one run.
+
+    python benchmarks/bench_sweep.py [--jobs 20] [--iterations 1000] [--repeats 3]
+
+Runs `python -m nnexp.run -m model=two_layer seed=0..N-1 train.iterations=I` as a user would,
+and the same sweep with one job, each best of `repeats`, in a temporary folder. Then:
+
+  start-up + 1 job     the one-job sweep: Python, imports, Hydra's set-up, one job, the report
+  per extra job        (T(N jobs) - T(1 job)) / (N - 1): the cost of one more job
+  of which training    the mean of the jobs' train_seconds (from summary.csv)
+
+and, to split the rest, times in this process what a job does besides training: Hydra composing
+its config (twice per job with the basic sweeper: once to validate the batch, once to launch it),
+drawing and saving its error curve, and writing its tables. It prints each as a share of the
+sweep's wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def sweep_seconds(n_jobs: int, iterations: int, folder: Path) -> tuple[float, pd.DataFrame]:
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "nnexp.run", "-m", "model=two_layer", f"seed=range({n_jobs})",
+         f"train.iterations={iterations}", f"hydra.sweep.dir={folder}"],
+        cwd=folder.parent, capture_output=True, text=True,
+    )
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"bench_sweep: the sweep failed:\n{done.stderr}")
+    return seconds, pd.read_csv(folder / "summary.csv")
+
+
+def best(function, repeats: int) -> float:
+    """Best wall time of `function()` over `repeats` calls, in seconds."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def job_parts(iterations: int, folder: Path, repeats: int) -> dict[str, float]:
+    """Seconds per job for what a job does besides training, timed in this process."""
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.types import RunMode
+
+    from nnexp import config, plots, presets, results
+    from nnexp.data import make_dataset
+    from nnexp.network import Network
+    from nnexp.train import fit
+
+    config.register()
+    presets.register()
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        loader = GlobalHydra.instance().hydra.config_loader
+        master = loader.load_configuration("config", overrides=[], run_mode=RunMode.MULTIRUN)
+        compose = best(lambda: loader.load_sweep_config(master, ["model=two_layer", "seed=1"]), repeats)
+        cfg = loader.load_sweep_config(master, ["model=two_layer", "seed=1"])
+
+    dataset = make_dataset(**cfg.data)
+    network = Network(hidden=cfg.model.hidden).init_weights(dataset.n_inputs, seeds=[1])
+    history = fit(network, dataset.inputs, dataset.targets, iterations, lr=1.0, log_every=100)
+    plot = best(lambda: plots.error_curve(history, network.seeds_, "two_layer on xor, seed 1",
+                                          folder / "error_curve.png"), repeats)
+
+    def tables():
+        train_outputs = network.predict(dataset.inputs)
+        probe_outputs = network.predict(dataset.probes)
+        settings = {"model": "two_layer", "data": "xor", "hidden": "[4]", "iterations": iterations,
+                    "lr": 1.0, "log_every": 100, "threshold": 0.5}
+        rows = results.results_table(settings, network, dataset, history, train_outputs, 0.5)
+        results.write_csv(rows, folder / "results.csv")
+        results.write_csv(results.history_table(network, history), folder / "history.csv")
+        results.write_csv(results.predictions_table(network, dataset, train_outputs, probe_outputs, 0.5),
+                          folder / "predictions.csv")
+
+    return {"Hydra composing the job's config (x2)": 2 * compose, "error-curve plot": plot,
+            "tables (3 CSV files)": best(tables, repeats)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--jobs", type=int, default=20)
+    parser.add_argument("--iterations", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        one, many = [], []
+        for k in range(args.repeats):  # interleaved, so that machine noise hits both alike
+            one.append(sweep_seconds(1, args.iterations, tmp / f"one{k}")[0])
+            seconds, summary = sweep_seconds(args.jobs, args.iterations, tmp / f"many{k}")
+            many.append(seconds)
+        parts = job_parts(args.iterations, tmp, max(args.repeats, 5))
+
+    total, fixed = min(many), min(one)
+    per_job = (total - fixed) / (args.jobs - 1)
+    training = float(summary["train_seconds"].mean())
+    print(f"sweep of {args.jobs} jobs x {args.iterations:,} iterations (two_layer on xor), "
+          f"best of {args.repeats}: {total:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in many)})")
+    print(f"  start-up + 1 job (1-job sweep):  {fixed:.2f} s")
+    print(f"  per extra job:                   {per_job * 1000:.0f} ms")
+    print(f"    training (mean train_seconds):  {training * 1000:.1f} ms")
+    for name, seconds in parts.items():
+        print(f"    {name + ':':34s}{seconds * 1000:.1f} ms")
+    rest = per_job - training - sum(parts.values())
+    print(f"    the rest (Hydra's job set-up, logging, the report callback): {rest * 1000:.0f} ms")
+    print("share of the sweep's wall time:")
+    print(f"  fixed start-up + training:  {(fixed + (args.jobs - 1) * training) / total:.0%}")
+    for name, seconds in parts.items():
+        print(f"  {name + ':':38s}{(args.jobs - 1) * seconds / total:.0%}")
+    print(f"  the rest:                   {(args.jobs - 1) * rest / total:.0%}")
+
+
+if __name__ == "__main__":
+    main()
