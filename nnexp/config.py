@@ -53,6 +53,7 @@ class Config:
     data: DataConfig = field(default_factory=DataConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     seed: int = MISSING
+    replicas: int = MISSING  # networks trained together: seeds seed, seed+1, ..., seed+replicas-1
     threshold: float = MISSING
 
 
@@ -72,6 +73,8 @@ def check(cfg: DictConfig) -> None:
     """
     if cfg.seed < 0:
         _fail("seed", "an int >= 0", cfg.seed)
+    if cfg.replicas < 1:
+        _fail("replicas", "an int >= 1 (the number of seeds trained together)", cfg.replicas)
     if not 0.0 < cfg.threshold < 1.0:
         _fail("threshold", "a float in the open range (0, 1)", cfg.threshold)
     if cfg.train.iterations < 1:

@@ -369,8 +369,10 @@ class SweepReport(Callback):
                 temporary.write_text(message + "\n")
             line = f"FAILED: {message}"
         else:
-            row = pd.read_csv(run / "results.csv").iloc[0]
-            line = f"final_error={row['final_error']:.4g} accuracy={row['train_accuracy']:.0%}"
+            rows = pd.read_csv(run / "results.csv")
+            line = f"final_error={rows['final_error'].mean():.4g} accuracy={rows['train_accuracy'].mean():.0%}"
+            if len(rows) > 1:
+                line += f" (means over {len(rows)} seeds)"
         if sweep not in self._n_jobs:  # the job's own config holds its overrides, not the sweep's
             self._n_jobs[sweep] = len(sweep_jobs(_multirun_config(sweep)))
         n_jobs = self._n_jobs[sweep]

@@ -38,7 +38,9 @@ def main(cfg: DictConfig) -> float:
         dataset = make_dataset(**cfg.data)
     except config.ConfigError as error:
         _refuse(error)
-    network = Network(hidden=cfg.model.hidden).init_weights(dataset.n_inputs, seeds=[cfg.seed])
+    # Replica i is the network a plain run with seed + i trains, to the last bit (tests/test_train.py).
+    seeds = list(range(cfg.seed, cfg.seed + cfg.replicas))
+    network = Network(hidden=cfg.model.hidden).init_weights(dataset.n_inputs, seeds=seeds)
     history = fit(network, dataset.inputs, dataset.targets, **cfg.train)
 
     train_outputs = network.predict(dataset.inputs)
@@ -56,7 +58,7 @@ def main(cfg: DictConfig) -> float:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     results.write_csv(results.history_table(network, history), run_dir / "history.csv")
     results.write_csv(predictions, run_dir / "predictions.csv")
-    title = f"{cfg.model.name} on {dataset.name}, seed {cfg.seed}"
+    title = f"{cfg.model.name} on {dataset.name}, {_seeds_text(seeds)}"
     plots.error_curve(history, network.seeds_, title, run_dir / "error_curve.png")
     # Written last: a folder with results.csv holds a finished run.
     results.write_csv(result_rows, run_dir / "results.csv")
@@ -74,23 +76,66 @@ def _refuse(error: config.ConfigError) -> NoReturn:
     raise error
 
 
+def _seeds_text(seeds: list[int]) -> str:
+    return f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]} to {seeds[-1]}"
+
+
+# Up to this many replicas, the summary has a line per seed; above it, one line for them all.
+MAX_SEED_LINES = 10
+
+
 def _log_summary(result_rows, predictions, run_dir: Path) -> None:
+    probes = predictions[predictions["split"] == "probe"]
+    inputs = [c for c in predictions.columns if c.startswith("x")]
+    if len(result_rows) <= MAX_SEED_LINES:
+        _log_each_seed(result_rows, probes, inputs)
+    else:
+        _log_all_seeds(result_rows, probes, inputs)
+    log.info(f"run folder: {run_dir}")
+
+
+def _log_each_seed(result_rows, probes, inputs) -> None:
+    together = len(result_rows) > 1
+    if together:
+        first = result_rows.iloc[0]
+        log.info(f"{first.model} on {first.data}: {len(result_rows)} networks trained together, "
+                 f"{first.iterations:,} iterations in {result_rows['train_seconds'].sum():.2f} s")
     for row in result_rows.itertuples():
         if row.status != "ok":
             log.info(f"{row.model} on {row.data}, seed {row.seed}: DIVERGED (weights or outputs "
                      f"no longer finite numbers); try a smaller train.lr than {row.lr}")
             continue
-        log.info(
-            f"{row.model} on {row.data}, seed {row.seed}: final error {row.final_error:.4g}, "
-            f"training accuracy {row.train_accuracy:.0%}, {row.iterations:,} iterations "
-            f"in {row.train_seconds:.2f} s"
-        )
-    inputs = [c for c in predictions.columns if c.startswith("x")]
-    for probe in predictions[predictions["split"] == "probe"].itertuples(index=False):
-        probe = probe._asdict()
-        shown = ", ".join(f"{probe[c]:g}" for c in inputs)
-        log.info(f"  probe [{shown}] -> output {probe['output']:.4f}, label {probe['label']}")
-    log.info(f"run folder: {run_dir}")
+        timing = "" if together else f", {row.iterations:,} iterations in {row.train_seconds:.2f} s"
+        log.info(f"{row.model} on {row.data}, seed {row.seed}: final error {row.final_error:.4g}, "
+                 f"training accuracy {row.train_accuracy:.0%}{timing}")
+        for probe in probes[probes["seed"] == row.seed].itertuples(index=False):
+            probe = probe._asdict()
+            log.info(f"  probe [{_inputs_text(probe, inputs)}] -> output {probe['output']:.4f}, "
+                     f"label {probe['label']}")
+
+
+def _log_all_seeds(result_rows, probes, inputs) -> None:
+    first = result_rows.iloc[0]
+    ok = result_rows[result_rows["status"] == "ok"]
+    error = ok["final_error"]
+    seconds = result_rows["train_seconds"].sum()
+    log.info(
+        f"{first.model} on {first.data}, {_seeds_text(result_rows['seed'].tolist())} "
+        f"({len(result_rows)} networks, {first.iterations:,} iterations, {seconds:.2f} s in all):"
+    )
+    log.info(f"  final error: median {error.median():.4g}, min {error.min():.4g}, max {error.max():.4g}")
+    log.info(f"  training accuracy 100% at {(ok['train_accuracy'] == 1.0).sum()} of {len(result_rows)} seeds")
+    if len(ok) < len(result_rows):
+        log.info(f"  DIVERGED at {len(result_rows) - len(ok)} seeds; try a smaller train.lr than {first.lr}")
+    probes = probes.assign(k=probes.groupby("seed").cumcount())
+    for _, rows in probes.groupby("k"):
+        output = rows["output"]
+        log.info(f"  probe [{_inputs_text(rows.iloc[0], inputs)}] -> output median {output.median():.4f}, "
+                 f"min {output.min():.4f}, max {output.max():.4f}; label 1 at {int(rows['label'].sum())} seeds")
+
+
+def _inputs_text(probe, inputs) -> str:
+    return ", ".join(f"{probe[c]:g}" for c in inputs)
 
 
 if __name__ == "__main__":

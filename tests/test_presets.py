@@ -29,14 +29,17 @@ def test_every_preset_composes_and_holds_its_sweep(compose, name):
 
 
 def test_the_presets_sweep_what_their_question_needs(compose):
-    def jobs(name):
-        return sweep_jobs(compose(f"experiment={name}", hydra=True))
+    def study(name):
+        cfg = compose(f"experiment={name}", hydra=True)
+        return cfg, sweep_jobs(cfg)
 
-    assert len(jobs("xor_seeds")) == 2 * 20
-    assert {tuple(job[:1]) for job in jobs("xor_seeds")} == {("model=perceptron",), ("model=two_layer",)}
-    widths = {job[0] for job in jobs("hidden_width")}
-    assert widths == {f"model.hidden=[{w}]" for w in (1, 2, 3, 4, 8)} and len(jobs("hidden_width")) == 100
-    assert len(jobs("notebook")) == 3
+    cfg, jobs = study("xor_seeds")
+    assert [job[0] for job in jobs] == ["model=perceptron", "model=two_layer"]
+    assert (cfg.seed, cfg.replicas, cfg.data.name) == (0, 20, "xor")  # seeds 0 to 19 in each job
+    cfg, jobs = study("hidden_width")
+    assert [job[0] for job in jobs] == [f"model.hidden=[{w}]" for w in (1, 2, 3, 4, 8)]
+    assert (cfg.seed, cfg.replicas, cfg.model.name) == (0, 20, "two_layer")
+    assert len(study("notebook")[1]) == 3
 
 
 @pytest.mark.parametrize("case, model, data, iterations", [
@@ -52,13 +55,14 @@ def test_the_notebook_preset_holds_the_notebooks_settings(compose, case, model, 
 
 @pytest.mark.parametrize("name", PRESETS)
 def test_every_preset_runs_as_a_sweep_from_any_folder(tmp_path, name):
-    # A tiny run: one seed and 20 iterations, but every configuration the preset compares.
+    # A tiny run: 20 iterations, but every configuration the preset compares, at its seeds.
     sweep = tmp_path / "sweep"
-    overrides = ["train.iterations=20"] + ([] if name == "notebook" else ["seed=0"])
-    done = run_cli("-m", f"experiment={name}", *overrides, f"hydra.sweep.dir={sweep}", cwd=tmp_path)
+    done = run_cli("-m", f"experiment={name}", "train.iterations=20", f"hydra.sweep.dir={sweep}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     comparison = pd.read_csv(sweep / "comparison.csv")
-    assert len(comparison) == {"notebook": 3, "xor_seeds": 2, "hidden_width": 5}.get(name, len(comparison))
+    expected = {"notebook": (3, 1), "xor_seeds": (2, 20), "hidden_width": (5, 20)}
+    if name in expected:
+        assert (len(comparison), comparison["n_seeds"].iloc[0]) == expected[name]
     assert (comparison["iterations"] == 20).all()
     assert (sweep / "report.md").exists()
 

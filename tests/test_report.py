@@ -109,6 +109,24 @@ def test_a_sweep_through_another_launcher_gets_the_same_report(tmp_path, launche
     assert f"report: {folder / 'report.md'}" in done.stdout  # shown by the process the user started
 
 
+def test_replicas_give_the_rows_of_separate_seed_jobs(sweep, tmp_path):
+    """`-m model=perceptron,two_layer replicas=5`: two jobs, five seeds each, and for seeds 0 to 2
+    the very numbers the fixture's separate jobs (seed=0,1,2) wrote."""
+    folder, _ = sweep
+    batched = tmp_path / "batched"
+    done = run_cli("-m", "model=perceptron,two_layer", "replicas=5", "train.iterations=500",
+                   f"hydra.sweep.dir={batched}", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "[2/2] model=two_layer replicas=5" in done.stdout and "(means over 5 seeds)" in done.stdout
+    comparison = pd.read_csv(batched / "comparison.csv").set_index("model")
+    assert comparison["n_seeds"].tolist() == [5, 5]
+    numbers = ["final_error", "final_mse", "train_accuracy", "probe_output"]
+    rows = pd.read_csv(batched / "summary.csv").set_index(["model", "seed"])[numbers]
+    separate = pd.read_csv(folder / "summary.csv").set_index(["model", "seed"])[numbers]
+    assert len(rows) == 10
+    pd.testing.assert_frame_equal(rows.loc[separate.index], separate, check_exact=True)
+
+
 def test_report_rebuilt_from_disk_lists_a_deleted_job_as_missing(sweep, tmp_path):
     folder, _ = sweep
     copy = tmp_path / "copy"
