@@ -43,11 +43,7 @@ def error_curve(history: History, seeds: np.ndarray, title: str, path: Path) -> 
         axes.fill_between(history.iterations, q1, q3, alpha=0.4, label="middle half of seeds")
         axes.plot(history.iterations, median, linewidth=1.5, label=f"median of {len(seeds)} seeds")
     axes.legend(fontsize="small")
-    _log_y(axes)
-    axes.set_xlabel("iteration")
-    axes.set_ylabel("training error, mean |target - output|")
-    axes.set_title(title, y=1.0)  # y given: no search for a place above the ticks at each draw
-    axes.grid(True, which="major", alpha=0.3)
+    _label_error_axes(axes, title)
     _save(figure, path)
 
 
@@ -77,11 +73,7 @@ def sweep_error_curves(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: 
         handles.append(line)
     handles.append(Patch(color="gray", alpha=0.25, label="band: middle half of the seeds"))
     axes.legend(handles=handles, fontsize="small")
-    _log_y(axes)
-    axes.set_xlabel("iteration")
-    axes.set_ylabel("training error, mean |target - output|")
-    axes.set_title(title, y=1.0)  # y given: no search for a place above the ticks at each draw
-    axes.grid(True, which="major", alpha=0.3)
+    _label_error_axes(axes, title)
     _save(figure, path)
 
 
@@ -114,9 +106,23 @@ def per_seed(values: dict[str, np.ndarray], ylabel: str, title: str, path: Path,
     if log:
         _log_y(axes)
     axes.set_ylabel(ylabel)
-    axes.set_title(title, y=1.0)  # y given: no search for a place above the ticks at each draw
+    _set_title(axes, title)
     axes.grid(True, axis="y", which="major", alpha=0.3)
     _save(figure, path)
+
+
+def _label_error_axes(axes, title: str) -> None:
+    """Training error (log scale) against iteration, titled, with a light grid."""
+    _log_y(axes)
+    axes.set_xlabel("iteration")
+    axes.set_ylabel("training error, mean |target - output|")
+    _set_title(axes, title)
+    axes.grid(True, which="major", alpha=0.3)
+
+
+def _set_title(axes, title: str) -> None:
+    # With y given, matplotlib does not search for a place above the ticks at every draw.
+    axes.set_title(title, y=1.0)
 
 
 class _DecimalLogFormatter(LogFormatter):

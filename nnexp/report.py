@@ -102,16 +102,20 @@ def _error_message(run: Path) -> str:
 def collect(paths: list[Path]) -> Runs:
     """Read every run below `paths`; raise ReportError for a bad path or no runs at all."""
     summaries, probes, histories, failed, missing = [], [], [], [], []
+    command = None
     for path in paths:
         if not path.is_dir():
             raise ReportError(f"{path} is not a folder: give a sweep folder, a run folder or outputs/")
         folders = run_folders(path)
         if not folders:
             raise ReportError(f"{path} holds no nnexp runs (no folder with .hydra/config.yaml below it)")
+        found = set()
         for run in folders:
             # Relative to the first path, so that runs under several paths keep distinct names.
             name = os.path.relpath(run, paths[0]) if run != paths[0] else run.name
-            overrides = " ".join(_overrides(run))
+            job = _overrides(run)
+            found.add(tuple(job))
+            overrides = " ".join(job)
             if not (run / "results.csv").exists():
                 failed.append((name, overrides, _error_message(run)))
                 continue
@@ -121,13 +125,13 @@ def collect(paths: list[Path]) -> Runs:
             histories.append(pd.read_csv(run / "history.csv").assign(run=name))
         multirun = _multirun_config(path)
         if multirun is not None:
-            found = {tuple(_overrides(run)) for run in folders}
             missing += [" ".join(job) for job in sweep_jobs(multirun) if tuple(job) not in found]
+            if path == paths[0]:
+                command = _sweep_command(multirun)
+
     def table(parts: list[pd.DataFrame]) -> pd.DataFrame:
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
-    first = _multirun_config(paths[0])
-    command = _sweep_command(first) if first is not None else None
     return Runs(table(summaries), table(probes), table(histories), failed, missing, command)
 
 
