@@ -12,7 +12,7 @@ and the same sweep with one job, each best of `repeats`, in a temporary folder. 
 and, to split the rest, times in this process what a job does besides training: Hydra composing
 its config (twice per job with the basic sweeper: once to validate the batch, once to launch it),
 drawing and saving its error curve, and writing its tables. It prints each as a share of the
-sweep's wall time.
+sweep's wall time, and the sweep's time with `plot=false`.
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def sweep_seconds(n_jobs: int, iterations: int, folder: Path) -> tuple[float, pd.DataFrame]:
+def sweep_seconds(n_jobs: int, iterations: int, folder: Path, *extra: str) -> tuple[float, pd.DataFrame]:
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "nnexp.run", "-m", "model=two_layer", f"seed=range({n_jobs})",
-         f"train.iterations={iterations}", f"hydra.sweep.dir={folder}"],
+         f"train.iterations={iterations}", f"hydra.sweep.dir={folder}", *extra],
         cwd=folder.parent, capture_output=True, text=True,
     )
     seconds = time.perf_counter() - start
@@ -102,11 +102,12 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        one, many = [], []
-        for k in range(args.repeats):  # interleaved, so that machine noise hits both alike
+        one, many, no_plot = [], [], []
+        for k in range(args.repeats):  # interleaved, so that machine noise hits all alike
             one.append(sweep_seconds(1, args.iterations, tmp / f"one{k}")[0])
             seconds, summary = sweep_seconds(args.jobs, args.iterations, tmp / f"many{k}")
             many.append(seconds)
+            no_plot.append(sweep_seconds(args.jobs, args.iterations, tmp / f"no_plot{k}", "plot=false")[0])
         parts = job_parts(args.iterations, tmp, max(args.repeats, 5))
 
     total, fixed = min(many), min(one)
@@ -126,6 +127,7 @@ def main() -> None:
     for name, seconds in parts.items():
         print(f"  {name + ':':38s}{(args.jobs - 1) * seconds / total:.0%}")
     print(f"  the rest:                   {(args.jobs - 1) * rest / total:.0%}")
+    print(f"the same sweep with plot=false: {min(no_plot):.2f} s")
 
 
 if __name__ == "__main__":

@@ -55,6 +55,7 @@ class Config:
     seed: int = MISSING
     replicas: int = MISSING  # networks trained together: seeds seed, seed+1, ..., seed+replicas-1
     threshold: float = MISSING
+    plot: bool = MISSING  # draw the run's error_curve.png
 
 
 def register() -> None:

@@ -363,8 +363,8 @@ class SweepReport(Callback):
     def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs) -> None:
         if config.hydra.mode != RunMode.MULTIRUN:
             return
-        run = Path(config.hydra.runtime.output_dir)
-        sweep = Path(config.hydra.sweep.dir)
+        run = Path(os.path.abspath(config.hydra.runtime.output_dir))
+        sweep = Path(os.path.abspath(config.hydra.sweep.dir))
         overrides = " ".join(config.hydra.overrides.task)
         if job_return.status == JobStatus.FAILED:
             error = job_return._return_value  # .return_value would raise it again
@@ -380,8 +380,11 @@ class SweepReport(Callback):
         if sweep not in self._n_jobs:  # the job's own config holds its overrides, not the sweep's
             self._n_jobs[sweep] = len(sweep_jobs(_multirun_config(sweep)))
         n_jobs = self._n_jobs[sweep]
+        # Job folders sit as deep below the sweep as this one (hydra.sweep.subdir): a glob that
+        # deep finds them all without walking into every job's files, job after job.
+        depth = "/".join(["*"] * len(run.relative_to(sweep).parts))
         n_done = sum((job / "results.csv").exists() or (job / ERROR_FILE).exists()
-                     for job in run_folders(sweep))
+                     for job in sweep.glob(depth))
         print(f"[{n_done}/{n_jobs}] {overrides} {line}", flush=True)
         if n_done == n_jobs:
             comparison, _ = write_report([sweep])

@@ -58,8 +58,9 @@ def main(cfg: DictConfig) -> float:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     results.write_csv(results.history_table(network, history), run_dir / "history.csv")
     results.write_csv(predictions, run_dir / "predictions.csv")
-    title = f"{cfg.model.name} on {dataset.name}, {_seeds_text(seeds)}"
-    plots.error_curve(history, network.seeds_, title, run_dir / "error_curve.png")
+    if cfg.plot:
+        title = f"{cfg.model.name} on {dataset.name}, {_seeds_text(seeds)}"
+        plots.error_curve(history, network.seeds_, title, run_dir / "error_curve.png")
     # Written last: a folder with results.csv holds a finished run.
     results.write_csv(result_rows, run_dir / "results.csv")
 

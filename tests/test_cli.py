@@ -52,6 +52,22 @@ def test_a_run_writes_every_file_with_sane_content(tmp_path):
     assert summary[-1] == f"run folder: {run_dir}"
 
 
+def test_a_run_with_replicas_writes_a_row_per_seed_and_sums_them_up(tmp_path):
+    run_dir = tmp_path / "run"
+    done = run_cli("seed=3", "replicas=12", "plot=false", "train.iterations=300", f"hydra.run.dir={run_dir}",
+                   cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    seeds = list(range(3, 15))
+    assert pd.read_csv(run_dir / "results.csv")["seed"].tolist() == seeds
+    assert pd.read_csv(run_dir / "history.csv").groupby("seed").size().to_dict() == {s: 4 for s in seeds}
+    predictions = pd.read_csv(run_dir / "predictions.csv")
+    assert predictions.groupby("seed").size().to_dict() == {s: 5 for s in seeds}  # 4 samples, 1 probe
+    assert not (run_dir / "error_curve.png").exists()  # plot=false
+    summary = done.stdout
+    assert "two_layer on xor, seeds 3 to 14 (12 networks, 300 iterations" in summary
+    assert "training accuracy 100% at" in summary and "of 12 seeds" in summary
+
+
 def test_a_run_lands_under_outputs_named_by_model_and_data(tmp_path):
     done = run_cli("model=perceptron", "data=and", "train.iterations=10", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -78,6 +94,7 @@ def test_a_run_lands_under_outputs_named_by_model_and_data(tmp_path):
         ("replicas=-3", "replicas"),
         ("replicas=2.5", "replicas"),
         ("replicas=many", "replicas"),
+        ("plot=maybe", "plot"),
         ("threshold=1.0", "threshold"),
         ("threshold=0", "threshold"),
         ("train.log_every=0", "train.log_every"),

@@ -197,3 +197,12 @@ def test_report_over_two_sweeps_keeps_their_jobs_apart(sweep, tmp_path):
     assert len(summary) == 12 and summary["run"].nunique() == 12
     assert summary["probe_output"].notna().all()
     assert pd.read_csv(tmp_path / "a" / "comparison.csv")["n_seeds"].tolist() == [6, 6]
+
+
+def test_a_sweep_with_nested_job_folders_still_gets_its_report(tmp_path):
+    folder = tmp_path / "sweep"
+    done = run_cli("-m", "model=perceptron,two_layer", "train.iterations=50", "hydra.sweep.subdir=jobs/${hydra.job.num}",
+                   f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "[2/2] model=two_layer" in done.stdout
+    assert pd.read_csv(folder / "comparison.csv")["model"].tolist() == ["perceptron", "two_layer"]
