@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import LogFormatter
+from matplotlib.ticker import LogFormatter, NullLocator
 
 from nnexp.results import atomic_path
 from nnexp.train import History
@@ -43,7 +43,7 @@ def error_curve(history: History, seeds: np.ndarray, title: str, path: Path) -> 
         axes.fill_between(history.iterations, q1, q3, alpha=0.4, label="middle half of seeds")
         axes.plot(history.iterations, median, linewidth=1.5, label=f"median of {len(seeds)} seeds")
     axes.legend(fontsize="small")
-    _label_error_axes(axes, title)
+    _label_error_axes(axes, title, error)
     _save(figure, path)
 
 
@@ -63,17 +63,18 @@ def sweep_error_curves(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: 
     figure = Figure(figsize=(7.5, 4.5))
     figure.subplots_adjust(left=0.11, right=0.97, bottom=0.11, top=0.88)  # two title lines
     axes = figure.add_subplot()
-    handles = []
+    handles, drawn = [], []
     for color, (label, (iterations, error)) in zip(COLORS, curves.items()):
         error = np.where(error > 0, error, np.nan)  # log axis: no zeros; diverged seeds are nan
         q1, median, q3 = _percentiles(error, [25, 50, 75])
+        drawn += [q1, q3]
         axes.fill_between(iterations, q1, q3, color=color, alpha=0.25, linewidth=0)
         (line,) = axes.plot(iterations, median, color=color, linewidth=1.8,
                             label=f"{label}: median of {len(error)} seeds")
         handles.append(line)
     handles.append(Patch(color="gray", alpha=0.25, label="band: middle half of the seeds"))
     axes.legend(handles=handles, fontsize="small")
-    _label_error_axes(axes, title)
+    _label_error_axes(axes, title, np.concatenate(drawn))
     _save(figure, path)
 
 
@@ -104,16 +105,16 @@ def per_seed(values: dict[str, np.ndarray], ylabel: str, title: str, path: Path,
     axes.set_xticks(range(len(values)), list(values), rotation=20 if len(values) > 4 else 0)
     axes.set_xlim(-0.6, len(values) - 0.4)
     if log:
-        _log_y(axes)
+        _log_y(axes, np.concatenate([np.asarray(v, dtype=float) for v in values.values()]))
     axes.set_ylabel(ylabel)
     _set_title(axes, title)
     axes.grid(True, axis="y", which="major", alpha=0.3)
     _save(figure, path)
 
 
-def _label_error_axes(axes, title: str) -> None:
+def _label_error_axes(axes, title: str, error: np.ndarray) -> None:
     """Training error (log scale) against iteration, titled, with a light grid."""
-    _log_y(axes)
+    _log_y(axes, error)
     axes.set_xlabel("iteration")
     axes.set_ylabel("training error, mean |target - output|")
     _set_title(axes, title)
@@ -134,11 +135,19 @@ class _DecimalLogFormatter(LogFormatter):
         return f"{x:g}" if super().__call__(x, pos) else ""
 
 
-def _log_y(axes) -> None:
-    """A log-scaled y axis labelled in decimals."""
+def _log_y(axes, values: np.ndarray) -> None:
+    """A log-scaled y axis for `values`, labelled in decimals.
+
+    Over two decades or more, the decades alone (at least two of them) label the axis, and the
+    minor ticks go: drawing them took almost half of a plot's time. Over less, the minor ticks
+    stay, since they carry the labels.
+    """
     axes.set_yscale("log")
     axes.yaxis.set_major_formatter(_DecimalLogFormatter())
     axes.yaxis.set_minor_formatter(_DecimalLogFormatter())
+    shown = values[np.isfinite(values) & (values > 0)]
+    if shown.size and shown.max() >= 100 * shown.min():
+        axes.yaxis.set_minor_locator(NullLocator())
 
 
 def _percentiles(values: np.ndarray, q: list[float]) -> np.ndarray:
