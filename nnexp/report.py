@@ -271,6 +271,22 @@ def _comparison_section(comparison: pd.DataFrame) -> list[str]:
     return lines + [_markdown(comparison.drop(columns=shared))]
 
 
+def _at_a_glance(comparison: pd.DataFrame) -> list[str]:
+    """One line per configuration: how many seeds learned the training set, and the spread of
+    the probe output, the two questions a sweep over seeds is usually asked."""
+    if comparison.empty:
+        return []
+    lines = ["## At a glance", ""]
+    for label, row in zip(config_labels(comparison), comparison.itertuples(index=False)):
+        solved = round(row.success_rate * row.n_seeds)
+        line = (f"- **{label}**: learned the training set (accuracy 1.0) at {solved} of {row.n_seeds} "
+                f"seeds; final error {row.final_error_min:.3g} to {row.final_error_max:.3g}")
+        if "probe_output_min" in comparison.columns:
+            line += f"; probe output {row.probe_output_min:.3g} to {row.probe_output_max:.3g}"
+        lines.append(line)
+    return lines + [""]
+
+
 def write_report(paths: list[Path]) -> tuple[pd.DataFrame, Runs]:
     """Collect the runs below `paths` and write summary.csv, comparison.csv and report.md into
     the first path. Returns the comparison table and what was found."""
@@ -290,6 +306,7 @@ def write_report(paths: list[Path]) -> tuple[pd.DataFrame, Runs]:
         f"Runs: {n_runs} finished, {len(runs.failed)} failed, {len(runs.missing)} missing; "
         f"{len(summary)} trained networks.",
         "",
+        *_at_a_glance(comparison),
         "## Comparison across seeds",
         "",
         *_comparison_section(comparison),

@@ -53,6 +53,11 @@ def test_the_report_says_what_was_swept_and_holds_the_comparison(sweep):
     assert "6 finished, 0 failed, 0 missing" in report
     assert "| perceptron |" in report and "| two_layer |" in report
     assert "report.md" in done.stdout
+    comparison = pd.read_csv(folder / "comparison.csv").set_index("model")
+    for model, row in comparison.iterrows():
+        solved = int(round(row["success_rate"] * 3))
+        assert f"- **{model}**: learned the training set (accuracy 1.0) at {solved} of 3 seeds" in report
+    assert "- **perceptron**: learned the training set (accuracy 1.0) at 0 of 3 seeds" in report
 
 
 PLOTS = ["error_curves.png", "final_error.png", "probe_output.png"]
