@@ -68,6 +68,14 @@ def test_a_run_with_replicas_writes_a_row_per_seed_and_sums_them_up(tmp_path):
     assert "training accuracy 100% at" in summary and "of 12 seeds" in summary
 
 
+def test_help_says_what_to_run_and_lists_every_choice(tmp_path):
+    done = run_cli("--help", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "python -m nnexp.run -m experiment=xor_seeds" in done.stdout
+    assert "experiment: hidden_width, notebook, xor_seeds" in done.stdout
+    assert "model: mlp, perceptron, two_layer" in done.stdout
+
+
 def test_a_run_lands_under_outputs_named_by_model_and_data(tmp_path):
     done = run_cli("model=perceptron", "data=and", "train.iterations=10", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
