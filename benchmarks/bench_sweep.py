@@ -11,7 +11,8 @@ and the same sweep with one job, each best of `repeats`, in a temporary folder. 
 
 and, to split the rest, times in this process what a job does besides training: Hydra composing
 its config (twice per job with the basic sweeper: once to validate the batch, once to launch it),
-drawing and saving its error curve, and writing its tables. It prints each as a share of the
+and nnexp's own job (`nnexp.run.train_and_write`: training, tables, plot, summary) with and
+without its error-curve plot. It prints each as a share of the
 sweep's wall time, and the sweep's time with `plot=false`.
 """
 
@@ -54,43 +55,32 @@ def best(function, repeats: int) -> float:
 
 
 def job_parts(iterations: int, folder: Path, repeats: int) -> dict[str, float]:
-    """Seconds per job for what a job does besides training, timed in this process."""
+    """Seconds per job for what a job does besides training, timed in this process: Hydra's
+    compositions, and nnexp's own job (`nnexp.run.train_and_write`) with and without its plot."""
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
     from hydra.types import RunMode
 
-    from nnexp import config, plots, presets, results
     from nnexp.data import make_dataset
-    from nnexp.network import Network
-    from nnexp.train import fit
+    from nnexp.run import train_and_write  # registers the schema and the studies, as a run does
 
-    config.register()
-    presets.register()
+    job = ["model=two_layer", "seed=1", f"train.iterations={iterations}"]
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
         loader = GlobalHydra.instance().hydra.config_loader
         master = loader.load_configuration("config", overrides=[], run_mode=RunMode.MULTIRUN)
-        compose = best(lambda: loader.load_sweep_config(master, ["model=two_layer", "seed=1"]), repeats)
-        cfg = loader.load_sweep_config(master, ["model=two_layer", "seed=1"])
+        compose = best(lambda: loader.load_sweep_config(master, job), repeats)
+        with_plot = loader.load_sweep_config(master, job)
+        without_plot = loader.load_sweep_config(master, [*job, "plot=false"])
 
-    dataset = make_dataset(**cfg.data)
-    network = Network(hidden=cfg.model.hidden).init_weights(dataset.n_inputs, seeds=[1])
-    history = fit(network, dataset.inputs, dataset.targets, iterations, lr=1.0, log_every=100)
-    plot = best(lambda: plots.error_curve(history, network.seeds_, "two_layer on xor, seed 1",
-                                          folder / "error_curve.png"), repeats)
+    dataset = make_dataset(**with_plot.data)
+    training = []
 
-    def tables():
-        train_outputs = network.predict(dataset.inputs)
-        probe_outputs = network.predict(dataset.probes)
-        settings = {"model": "two_layer", "data": "xor", "hidden": "[4]", "iterations": iterations,
-                    "lr": 1.0, "log_every": 100, "threshold": 0.5}
-        rows = results.results_table(settings, network, dataset, history, train_outputs, 0.5)
-        results.write_csv(rows, folder / "results.csv")
-        results.write_csv(results.history_table(network, history), folder / "history.csv")
-        results.write_csv(results.predictions_table(network, dataset, train_outputs, probe_outputs, 0.5),
-                          folder / "predictions.csv")
+    def run(cfg):
+        training.append(float(train_and_write(cfg, dataset, folder)["train_seconds"].sum()))
 
-    return {"Hydra composing the job's config (x2)": 2 * compose, "error-curve plot": plot,
-            "tables (3 CSV files)": best(tables, repeats)}
+    plotted, bare = best(lambda: run(with_plot), repeats), best(lambda: run(without_plot), repeats)
+    return {"Hydra composing the job's config (x2)": 2 * compose, "error-curve plot": plotted - bare,
+            "tables, summary (nnexp's job but training)": bare - min(training)}
 
 
 def main() -> None:
@@ -115,18 +105,17 @@ def main() -> None:
     training = float(summary["train_seconds"].mean())
     print(f"sweep of {args.jobs} jobs x {args.iterations:,} iterations (two_layer on xor), "
           f"best of {args.repeats}: {total:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in many)})")
-    print(f"  start-up + 1 job (1-job sweep):  {fixed:.2f} s")
-    print(f"  per extra job:                   {per_job * 1000:.0f} ms")
-    print(f"    training (mean train_seconds):  {training * 1000:.1f} ms")
-    for name, seconds in parts.items():
-        print(f"    {name + ':':34s}{seconds * 1000:.1f} ms")
     rest = per_job - training - sum(parts.values())
-    print(f"    the rest (Hydra's job set-up, logging, the report callback): {rest * 1000:.0f} ms")
+    rows = {"training (mean train_seconds)": training, **parts,
+            "the rest (Hydra's run_job set-up, logging, the callback)": rest}
+    print(f"  {'start-up + 1 job (the 1-job sweep)':60s}{fixed:8.2f} s")
+    print(f"  {'per extra job':60s}{per_job * 1000:8.0f} ms")
+    for name, seconds in rows.items():
+        print(f"    {name:58s}{seconds * 1000:8.1f} ms")
     print("share of the sweep's wall time:")
-    print(f"  fixed start-up + training:  {(fixed + (args.jobs - 1) * training) / total:.0%}")
-    for name, seconds in parts.items():
-        print(f"  {name + ':':38s}{(args.jobs - 1) * seconds / total:.0%}")
-    print(f"  the rest:                   {(args.jobs - 1) * rest / total:.0%}")
+    print(f"  {'fixed start-up + training':60s}{(fixed + (args.jobs - 1) * training) / total:8.0%}")
+    for name, seconds in list(rows.items())[1:]:
+        print(f"  {name:60s}{(args.jobs - 1) * seconds / total:8.0%}")
     print(f"the same sweep with plot=false: {min(no_plot):.2f} s")
 
 

@@ -14,10 +14,11 @@ from typing import NoReturn
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
+import pandas as pd
 from omegaconf import DictConfig
 
 from nnexp import config, plots, presets, results
-from nnexp.data import make_dataset
+from nnexp.data import Dataset, make_dataset
 from nnexp.network import Network
 from nnexp.train import fit
 
@@ -38,6 +39,13 @@ def main(cfg: DictConfig) -> float:
         dataset = make_dataset(**cfg.data)
     except config.ConfigError as error:
         _refuse(error)
+    result_rows = train_and_write(cfg, dataset, Path(HydraConfig.get().runtime.output_dir))
+    return float(result_rows["final_error"].mean())
+
+
+def train_and_write(cfg: DictConfig, dataset: Dataset, run_dir: Path) -> pd.DataFrame:
+    """What a run does once its config is checked: train, write the run's files into `run_dir`,
+    log the summary. Returns the results.csv rows (one per replica)."""
     # Replica i is the network a plain run with seed + i trains, to the last bit (tests/test_train.py).
     seeds = list(range(cfg.seed, cfg.seed + cfg.replicas))
     network = Network(hidden=cfg.model.hidden).init_weights(dataset.n_inputs, seeds=seeds)
@@ -55,7 +63,6 @@ def main(cfg: DictConfig) -> float:
     result_rows = results.results_table(settings, network, dataset, history, train_outputs, cfg.threshold)
     predictions = results.predictions_table(network, dataset, train_outputs, probe_outputs, cfg.threshold)
 
-    run_dir = Path(HydraConfig.get().runtime.output_dir)
     results.write_csv(results.history_table(network, history), run_dir / "history.csv")
     results.write_csv(predictions, run_dir / "predictions.csv")
     if cfg.plot:
@@ -65,7 +72,7 @@ def main(cfg: DictConfig) -> float:
     results.write_csv(result_rows, run_dir / "results.csv")
 
     _log_summary(result_rows, predictions, run_dir)
-    return float(result_rows["final_error"].mean())
+    return result_rows
 
 
 def _refuse(error: config.ConfigError) -> NoReturn:
