@@ -287,6 +287,27 @@ def _at_a_glance(comparison: pd.DataFrame) -> list[str]:
     return lines + [""]
 
 
+def repeated_seeds(summary: pd.DataFrame) -> pd.DataFrame:
+    """The (configuration, seed) pairs that more than one run trained, with their runs: a run
+    made twice, or overlapping `seed`/`replicas` ranges. The comparison counts every run."""
+    if summary.empty:
+        return pd.DataFrame()
+    keys = [*CONFIG_COLUMNS, "seed"]
+    repeats = summary[summary.duplicated(subset=keys, keep=False)]
+    return repeats.groupby(keys, sort=False, dropna=False)["run"].agg(list).reset_index()
+
+
+def _repeated_seeds(summary: pd.DataFrame) -> list[str]:
+    repeats = repeated_seeds(summary)
+    if repeats.empty:
+        return []
+    lines = ["## Seeds trained more than once", "",
+             "The comparison counts each of these runs, so these seeds weigh more than the others:", ""]
+    for label, row in zip(config_labels(repeats), repeats.itertuples(index=False)):
+        lines.append(f"- {label}, seed {row.seed}: {', '.join(f'`{run}`' for run in row.run)}")
+    return lines + [""]
+
+
 def write_report(paths: list[Path]) -> tuple[pd.DataFrame, Runs]:
     """Collect the runs below `paths` and write summary.csv, comparison.csv and report.md into
     the first path. Returns the comparison table and what was found."""
@@ -314,6 +335,7 @@ def write_report(paths: list[Path]) -> tuple[pd.DataFrame, Runs]:
         "success_rate: share of seeds whose training accuracy is 1.0. Every row of every run is in "
         "summary.csv; this table is comparison.csv.",
         "",
+        *_repeated_seeds(summary),
     ]
     if not summary.empty:
         lines += write_plots(summary, runs, folder)

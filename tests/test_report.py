@@ -202,6 +202,10 @@ def test_report_over_two_sweeps_keeps_their_jobs_apart(sweep, tmp_path):
     assert len(summary) == 12 and summary["run"].nunique() == 12
     assert summary["probe_output"].notna().all()
     assert pd.read_csv(tmp_path / "a" / "comparison.csv")["n_seeds"].tolist() == [6, 6]
+    report_md = (tmp_path / "a" / "report.md").read_text()  # each seed twice, and the report says so
+    assert "## Seeds trained more than once" in report_md
+    assert "- perceptron, seed 0: `0_model=perceptron,seed=0,train.iterations=500`, " in report_md
+    assert len(report.repeated_seeds(summary)) == 6
 
 
 def test_a_sweep_with_nested_job_folders_still_gets_its_report(tmp_path):
