@@ -87,16 +87,17 @@ def predictions_table(
         ("train", dataset.inputs, dataset.targets[:, 0], train_outputs),
         ("probe", dataset.probes, np.full(len(dataset.probes), np.nan), probe_outputs),
     ):
-        for seed, replica_outputs in zip(network.seeds_, outputs[:, :, 0]):
-            part = pd.DataFrame(inputs, columns=[f"x{i + 1}" for i in range(dataset.n_inputs)])
-            part.insert(0, "seed", seed)
-            part.insert(1, "split", split)
-            part["target"] = targets
-            part["output"] = replica_outputs
-            part["label"] = pd.Series(labels(replica_outputs, threshold), dtype="Int64").mask(
-                ~np.isfinite(replica_outputs)
-            )
-            parts.append(part)
+        # One frame per split, replica after replica: inputs and targets repeat per replica.
+        n_rows = len(inputs)
+        output = outputs[:, :, 0].ravel()
+        part = pd.DataFrame(np.tile(inputs, (network.n_replicas, 1)),
+                            columns=[f"x{i + 1}" for i in range(dataset.n_inputs)])
+        part.insert(0, "seed", np.repeat(network.seeds_, n_rows))
+        part.insert(1, "split", split)
+        part["target"] = np.tile(targets, network.n_replicas)
+        part["output"] = output
+        part["label"] = pd.Series(labels(output, threshold), dtype="Int64").mask(~np.isfinite(output))
+        parts.append(part)
     return pd.concat(parts, ignore_index=True)
 
 
