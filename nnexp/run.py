@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -146,5 +147,29 @@ def _inputs_text(probe, inputs) -> str:
     return ", ".join(f"{probe[c]:g}" for c in inputs)
 
 
+def cli() -> None:
+    """`python -m nnexp.run`: Hydra's main, with a mistake on the command line said in one line.
+
+    Hydra prints its own errors over several lines, with a hint to set HYDRA_FULL_ERROR=1. With
+    that variable set, Hydra raises instead, and `config.explain` says what the user got wrong;
+    anything that is not a config mistake keeps its traceback, since it is a bug to report.
+    A user who sets HYDRA_FULL_ERROR=1 gets Hydra's own behaviour.
+    """
+    if os.environ.get("HYDRA_FULL_ERROR") == "1":
+        main()
+        return
+    os.environ["HYDRA_FULL_ERROR"] = "1"
+    try:
+        main()
+    except Exception as error:
+        message = config.explain(error)
+        if message is None:
+            raise
+        print(f"nnexp: {message}", file=sys.stderr)
+        sys.exit(2)
+    finally:
+        del os.environ["HYDRA_FULL_ERROR"]
+
+
 if __name__ == "__main__":
-    main()
+    cli()

@@ -1,6 +1,9 @@
 """The command line end to end, as a user runs it: files written, and mistakes refused."""
 
 import json
+import os
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -114,13 +117,52 @@ def test_a_run_lands_under_outputs_named_by_model_and_data(tmp_path):
         ("data.inputs=[[0,x,1]]", "data.inputs"),
     ],
 )
-def test_a_mistake_gets_a_message_naming_the_key_and_no_traceback(tmp_path, override, key):
+def test_a_mistake_gets_one_line_naming_the_key_and_exit_code_2(tmp_path, override, key):
     done = run_cli(override, "train.iterations=10" if "iterations" not in override else "seed=0",
                    f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
-    assert done.returncode != 0
-    assert key in done.stderr
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("nnexp: ") and key in line
     assert "Traceback" not in done.stderr + done.stdout
     assert not (tmp_path / "run" / "results.csv").exists()
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (["model=resnet"], "There is no model 'resnet'. Choose one of: mlp, perceptron, two_layer."),
+        (["experiment=nope"], "There is no experiment 'nope'. Choose one of: hidden_width, notebook, xor_seeds."),
+        # Hydra would suggest +train.iters=5, which would then be ignored; both are refused.
+        (["train.iters=5"], "There is no 'train.iters' parameter. Did you mean 'train.iterations'? "
+                            "Keys of train: iterations, lr, log_every."),
+        (["+train.iters=5"], "There is no 'train.iters' parameter. Did you mean 'train.iterations'? "
+                             "Keys of train: iterations, lr, log_every."),
+        (["+epochs=5"], "There is no 'epochs' parameter. "
+                        "Keys of the config: model, data, train, seed, replicas, threshold, plot."),
+        (["train.iterations=many"], "The 'train.iterations' parameter must be an int. Got 'many' instead."),
+        (["model.hidden=[4,wide]"], "The 'model.hidden' parameter must be a list of ints, e.g. [4, 4]. "
+                                    "Got 'wide' at model.hidden[1] instead."),
+        (["~seed"], "The 'seed' parameter is missing (removed with ~seed?); "
+                    "nnexp needs every parameter of its config."),
+        (["data.probes=???"], "The 'data.probes' parameter has no value (???); give it one, e.g. data.probes=..."),
+        (["seed=${nope}"], "The 'seed' parameter cannot be read: Interpolation key 'nope' not found."),
+        (["model=two_layer,perceptron"], "'model=two_layer,perceptron' holds several values: add -m "
+                                         "(--multirun) to sweep over them, or write key=[a,b] for a list."),
+    ],
+)
+def test_a_command_line_mistake_is_said_in_one_line_with_what_is_allowed(tmp_path, overrides, message):
+    done = run_cli(*overrides, "train.iterations=10", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [f"nnexp: {message}"]
+    assert not (tmp_path / "run" / "results.csv").exists()
+
+
+def test_hydra_full_error_still_gives_the_full_traceback(tmp_path):
+    env = {**os.environ, "HYDRA_FULL_ERROR": "1"}
+    done = subprocess.run([sys.executable, "-m", "nnexp.run", "train.iters=5"], cwd=tmp_path,
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 1
+    assert "Traceback" in done.stderr and "ConfigAttributeError" in done.stderr
 
 
 def test_an_out_of_range_value_is_refused_in_one_line_with_exit_code_2(tmp_path):

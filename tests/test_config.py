@@ -1,6 +1,9 @@
 """The shipped configs: every group option composes, and the datasets are the notebook's."""
 
+import re
+
 import pytest
+from hydra.errors import MissingConfigException
 
 from conftest import CONF
 from nnexp import config
@@ -52,3 +55,24 @@ def test_seed_zero_is_a_real_seed_and_accepted(compose):
 def test_probes_may_be_empty(compose):
     dataset = make_dataset(**compose("data.probes=[]").data)
     assert dataset.probes.shape == (0, 3)
+
+
+def test_a_launcher_from_a_missing_extra_says_which_extra_to_install():
+    error = MissingConfigException("Could not find 'hydra/launcher/joblib'", "hydra/launcher/joblib", ["basic"])
+    assert config.explain(error) == (
+        "There is no hydra/launcher 'joblib'. Choose one of: basic. "
+        "hydra/launcher=joblib needs the 'parallel' extra: pip install -e '.[parallel]'"
+    )
+
+
+def test_an_error_that_is_not_a_config_mistake_is_not_explained():
+    assert config.explain(RuntimeError("a bug")) is None
+
+
+@pytest.mark.parametrize("override, message", [
+    ("+train.momentum=0.9", "There is no 'train.momentum' parameter."),
+    ("+model.hidden_sizes=[4]", "There is no 'model.hidden_sizes' parameter. Did you mean 'model.hidden'?"),
+])
+def test_check_refuses_a_key_the_schema_does_not_have(compose, override, message):
+    with pytest.raises(config.ConfigError, match=re.escape(message)):
+        config.check(compose(override))
