@@ -14,6 +14,11 @@ its config (twice per job with the basic sweeper: once to validate the batch, on
 and nnexp's own job (`nnexp.run.train_and_write`: training, tables, plot, summary) with and
 without its error-curve plot. It prints each as a share of the
 sweep's wall time, and the sweep's time with `plot=false`.
+
+Last, the floor Hydra sets: the same sweep of a Hydra app whose task does nothing (no config,
+no imports beyond Hydra), and the per-job cost beyond training that the sweep could afford and
+still spend most of its time in start-up and training (issue 3, item 6):
+(T(1 job) + (N - 1) * training) >= (N - 1) * (per-job cost beyond training).
 """
 
 from __future__ import annotations
@@ -42,6 +47,31 @@ def sweep_seconds(n_jobs: int, iterations: int, folder: Path, *extra: str) -> tu
     if done.returncode != 0:
         sys.exit(f"bench_sweep: the sweep failed:\n{done.stderr}")
     return seconds, pd.read_csv(folder / "summary.csv")
+
+
+EMPTY_APP = """import hydra
+
+
+@hydra.main(version_base="1.3", config_path=None, config_name=None)
+def main(cfg):
+    pass
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def empty_sweep_seconds(n_jobs: int, folder: Path) -> float:
+    """Wall time of an N-job sweep of a Hydra app that does nothing: Hydra's own cost."""
+    app = folder.parent / "empty_app.py"
+    app.write_text(EMPTY_APP)
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, str(app), "-m", f"+job=range({n_jobs})", f"hydra.sweep.dir={folder}"],
+                          cwd=folder.parent, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"bench_sweep: the empty Hydra sweep failed:\n{done.stderr}")
+    return time.perf_counter() - start
 
 
 def best(function, repeats: int) -> float:
@@ -92,12 +122,14 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        one, many, no_plot = [], [], []
+        one, many, no_plot, empty_one, empty_many = [], [], [], [], []
         for k in range(args.repeats):  # interleaved, so that machine noise hits all alike
             one.append(sweep_seconds(1, args.iterations, tmp / f"one{k}")[0])
             seconds, summary = sweep_seconds(args.jobs, args.iterations, tmp / f"many{k}")
             many.append(seconds)
             no_plot.append(sweep_seconds(args.jobs, args.iterations, tmp / f"no_plot{k}", "plot=false")[0])
+            empty_one.append(empty_sweep_seconds(1, tmp / f"empty_one{k}"))
+            empty_many.append(empty_sweep_seconds(args.jobs, tmp / f"empty_many{k}"))
         parts = job_parts(args.iterations, tmp, max(args.repeats, 5))
 
     total, fixed = min(many), min(one)
@@ -117,6 +149,14 @@ def main() -> None:
     for name, seconds in list(rows.items())[1:]:
         print(f"  {name:60s}{(args.jobs - 1) * seconds / total:8.0%}")
     print(f"the same sweep with plot=false: {min(no_plot):.2f} s")
+
+    hydra_per_job = (min(empty_many) - min(empty_one)) / (args.jobs - 1)
+    affordable = fixed / (args.jobs - 1) + training
+    print(f"Hydra alone (a task that does nothing): {min(empty_one):.2f} s for 1 job, "
+          f"{min(empty_many):.2f} s for {args.jobs}: {hydra_per_job * 1000:.0f} ms per extra job")
+    print(f"for start-up + training to be most of this sweep, a job may cost at most "
+          f"{affordable * 1000:.0f} ms beyond its training; it costs {(per_job - training) * 1000:.0f} ms, "
+          f"of which Hydra's floor is {hydra_per_job * 1000:.0f} ms")
 
 
 if __name__ == "__main__":
