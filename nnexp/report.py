@@ -31,13 +31,10 @@ import pandas as pd
 from hydra.core.utils import JobReturn, JobStatus
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from nnexp import plots
-from nnexp.results import atomic_path, write_csv
-
-# A job that raised leaves its error message here (written by SweepReport.on_job_end).
-ERROR_FILE = "error.txt"
+from nnexp.results import ERROR_FILE, atomic_path, write_csv, write_error
 # Columns of results.csv that identify a configuration once the seed is left out.
 CONFIG_COLUMNS = ["model", "data", "hidden", "iterations", "lr", "log_every", "threshold"]
 
@@ -69,7 +66,14 @@ def run_folders(path: Path) -> list[Path]:
 
 def _overrides(run: Path) -> list[str]:
     file = run / ".hydra" / "overrides.yaml"
-    return [str(o) for o in OmegaConf.load(file)] if file.exists() else []
+    return _as_written(OmegaConf.load(file)) if file.exists() else []
+
+
+def _as_written(node: DictConfig | ListConfig) -> list[str] | dict[str, str]:
+    """Overrides as the user wrote them: `train.log_every=${train.iterations}` stays that string.
+    Reading a ListConfig's items would resolve the `${...}` against the file they sit in, giving
+    a wrong value or, for a key that file lacks, an error."""
+    return OmegaConf.to_container(node, resolve=False)
 
 
 def sweep_jobs(config: DictConfig) -> list[list[str]]:
@@ -78,9 +82,9 @@ def sweep_jobs(config: DictConfig) -> list[list[str]]:
     from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    params = OmegaConf.select(config, "hydra.sweeper.params") or {}
+    params = _as_written(OmegaConf.select(config, "hydra.sweeper.params") or DictConfig({}))
     arguments = [f"{key}={value}" for key, value in params.items()]
-    arguments += [str(o) for o in config.hydra.overrides.task]
+    arguments += _as_written(config.hydra.overrides.task)
     parsed = OverridesParser.create().parse_overrides(arguments)
     return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
 
@@ -91,7 +95,7 @@ def _multirun_config(sweep: Path) -> DictConfig | None:
 
 
 def _sweep_command(config: DictConfig) -> str:
-    return " ".join(["python -m nnexp.run -m", *(str(o) for o in config.hydra.overrides.task)])
+    return " ".join(["python -m nnexp.run -m", *_as_written(config.hydra.overrides.task)])
 
 
 def _error_message(run: Path) -> str:
@@ -404,12 +408,9 @@ class SweepReport(Callback):
             return
         run = Path(os.path.abspath(config.hydra.runtime.output_dir))
         sweep = Path(os.path.abspath(config.hydra.sweep.dir))
-        overrides = " ".join(config.hydra.overrides.task)
+        overrides = " ".join(_as_written(config.hydra.overrides.task))
         if job_return.status == JobStatus.FAILED:
-            error = job_return._return_value  # .return_value would raise it again
-            message = " ".join(f"{type(error).__name__}: {error}".split())
-            with atomic_path(run / ERROR_FILE) as temporary:
-                temporary.write_text(message + "\n")
+            message = write_error(job_return._return_value, run)  # .return_value would raise it
             line = f"FAILED: {message}"
         else:
             rows = pd.read_csv(run / "results.csv")

@@ -121,3 +121,15 @@ def write_csv(table: pd.DataFrame, path: Path) -> None:
     """Write `table` to `path` as CSV (no index), atomically."""
     with atomic_path(path) as temporary:
         table.to_csv(temporary, index=False)
+
+
+# A run that failed leaves its error message here, in place of results.csv, for the report.
+ERROR_FILE = "error.txt"
+
+
+def write_error(error: BaseException, run_dir: Path) -> str:
+    """Write `error` to run_dir/error.txt as one line, `Type: message`, atomically; return it."""
+    message = " ".join(f"{type(error).__name__}: {error}".split())
+    with atomic_path(run_dir / ERROR_FILE) as temporary:
+        temporary.write_text(message + "\n")
+    return message

@@ -77,9 +77,12 @@ def train_and_write(cfg: DictConfig, dataset: Dataset, run_dir: Path) -> pd.Data
 
 
 def _refuse(error: config.ConfigError) -> NoReturn:
-    """Stop on a user's mistake: one line and exit code 2 for a single run. In a sweep, raise,
-    so that Hydra records this job as failed and still runs the others."""
-    if HydraConfig.get().mode == RunMode.RUN:
+    """Stop on a user's mistake: one line and exit code 2 for a single run, whose folder keeps
+    the reason in error.txt for `nnexp.report`. In a sweep, raise, so that Hydra records this
+    job as failed and still runs the others (the sweep's callback writes its error.txt)."""
+    hydra_config = HydraConfig.get()
+    if hydra_config.mode == RunMode.RUN:
+        results.write_error(error, Path(hydra_config.runtime.output_dir))
         print(f"nnexp: {error}", file=sys.stderr)
         sys.exit(2)
     raise error

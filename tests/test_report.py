@@ -169,6 +169,31 @@ def test_report_on_a_single_run_folder(tmp_path):
     assert pd.read_csv(run_dir / "comparison.csv")["n_seeds"].tolist() == [1]
 
 
+def test_report_lists_a_refused_run_with_its_reason(tmp_path):
+    # The refused run's folder holds its overrides as typed, `${nope}` included: the report
+    # reads them as text, and error.txt says why the run has no results.
+    assert run_cli("train.iterations=100", f"hydra.run.dir={tmp_path / 'good'}", cwd=tmp_path).returncode == 0
+    refused = run_cli("seed=${nope}", f"hydra.run.dir={tmp_path / 'refused'}", cwd=tmp_path)
+    assert refused.returncode == 2
+    done = run_report(tmp_path, cwd=tmp_path)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert ("did not finish: refused: ConfigError: The 'seed' parameter cannot be read: "
+            "Interpolation key 'nope' not found.") in done.stdout
+    assert pd.read_csv(tmp_path / "comparison.csv")["n_seeds"].tolist() == [1]
+
+
+def test_a_sweep_over_an_interpolation_is_reported_as_typed(tmp_path):
+    folder = tmp_path / "sweep"
+    done = run_cli("-m", "seed=0,1", "train.log_every=${train.iterations}", "train.iterations=30",
+                   f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    report = (folder / "report.md").read_text()
+    assert "python -m nnexp.run -m seed=0,1 train.log_every=${train.iterations} train.iterations=30" in report
+    assert "2 finished, 0 failed, 0 missing" in report
+    assert pd.read_csv(folder / "summary.csv")["log_every"].tolist() == [30, 30]
+
+
 @pytest.mark.parametrize("make_path", [lambda p: p / "nowhere", lambda p: p])
 def test_report_refuses_a_path_with_no_runs_in_one_line(tmp_path, make_path):
     done = run_report(make_path(tmp_path), cwd=tmp_path)
@@ -181,7 +206,10 @@ def test_a_failing_job_does_not_sink_the_sweep(tmp_path):
     folder = tmp_path / "sweep"
     done = run_cli("-m", "model=two_layer", "threshold=0.5,1.5,0.25", "train.iterations=100",
                    f"hydra.sweep.dir={folder}", cwd=tmp_path)
-    assert done.returncode != 0
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == (
+        "nnexp: The 'threshold' parameter must be a float in the open range (0, 1). Got 1.5 instead.")
+    assert "Traceback" not in done.stderr
     assert "[2/3] model=two_layer threshold=1.5 train.iterations=100 FAILED: ConfigError" in done.stdout
     assert "[3/3] model=two_layer threshold=0.25" in done.stdout  # the job after it still ran
     assert len(list(folder.glob("*/results.csv"))) == 2
