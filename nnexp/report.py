@@ -284,11 +284,17 @@ def _at_a_glance(comparison: pd.DataFrame) -> list[str]:
     for label, row in zip(config_labels(comparison), comparison.itertuples(index=False)):
         solved = round(row.success_rate * row.n_seeds)
         line = (f"- **{label}**: learned the training set (accuracy 1.0) at {solved} of {row.n_seeds} "
-                f"seeds; final error {row.final_error_min:.3g} to {row.final_error_max:.3g}")
+                f"seeds; final error {_spread(row.final_error_min, row.final_error_max)}")
         if "probe_output_min" in comparison.columns:
-            line += f"; probe output {row.probe_output_min:.3g} to {row.probe_output_max:.3g}"
+            line += f"; probe output {_spread(row.probe_output_min, row.probe_output_max)}"
         lines.append(line)
     return lines + [""]
+
+
+def _spread(low: float, high: float) -> str:
+    """`0.0024 to 0.00323`, or `0.5 at every seed` when the two read the same."""
+    low_text, high_text = f"{low:.3g}", f"{high:.3g}"
+    return f"{low_text} at every seed" if low_text == high_text else f"{low_text} to {high_text}"
 
 
 def repeated_seeds(summary: pd.DataFrame) -> pd.DataFrame:
