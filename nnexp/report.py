@@ -20,9 +20,11 @@ It reads only files, so it works on any folder, finished or not, whichever launc
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -387,15 +389,21 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if runs.failed or runs.missing else 0
 
 
+# In a sweep folder: one empty file per finished job, named 1, 2, ..., in the order they finished.
+DONE_FOLDER = ".nnexp_done"
+
+
 class SweepReport(Callback):
     """Hydra callback (conf/config.yaml): a progress line per finished job, and the sweep's
     report once every job it asked for has finished or failed.
 
     The report is written from `on_job_end`, not `on_multirun_end`: Hydra skips the latter when
     a job raised, and with the joblib or submitit launchers `on_job_end` runs in the job's own
-    process (on a cluster node, for SLURM). Whichever job completes the sweep writes the report;
-    files are written atomically, so two jobs finishing together cannot leave a half-written one.
-    The comparison is printed by the process the user started, whichever launcher ran the jobs.
+    process (on a cluster node, for SLURM). Each finished job takes a number, k of N, that no
+    other job can take (`_finished_number`); the job that takes N writes the report. The
+    comparison is printed by the process the user started, whichever launcher ran the jobs:
+    there, after the last job, when the sweep ends, or at the latest when the process exits
+    (Hydra skips `on_multirun_end` when a job failed).
     """
 
     def __init__(self) -> None:
@@ -406,8 +414,13 @@ class SweepReport(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         self._main_pid = os.getpid()
         sweep = Path(os.path.abspath(config.hydra.sweep.dir))
+        # A sweep run again into the same folder counts its jobs afresh.
+        done = sweep / DONE_FOLDER
+        for file in done.glob("*") if done.is_dir() else []:
+            file.unlink()
         print(f"nnexp: {len(sweep_jobs(config))} jobs into {sweep}; the report will be "
               f"{sweep / 'report.md'}", flush=True)
+        atexit.register(self._print_if_written, sweep, time.time())
 
     def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs) -> None:
         if config.hydra.mode != RunMode.MULTIRUN:
@@ -426,11 +439,7 @@ class SweepReport(Callback):
         if sweep not in self._n_jobs:  # the job's own config holds its overrides, not the sweep's
             self._n_jobs[sweep] = len(sweep_jobs(_multirun_config(sweep)))
         n_jobs = self._n_jobs[sweep]
-        # Job folders sit as deep below the sweep as this one (hydra.sweep.subdir): a glob that
-        # deep finds them all without walking into every job's files, job after job.
-        depth = "/".join(["*"] * len(run.relative_to(sweep).parts))
-        n_done = sum((job / "results.csv").exists() or (job / ERROR_FILE).exists()
-                     for job in sweep.glob(depth))
+        n_done = _finished_number(sweep / DONE_FOLDER)
         print(f"[{n_done}/{n_jobs}] {overrides} {line}", flush=True)
         if n_done == n_jobs:
             comparison, _ = write_report([sweep])
@@ -439,14 +448,36 @@ class SweepReport(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         """Every job succeeded. If they ran in other processes, show their report here."""
-        sweep = Path(config.hydra.sweep.dir)
+        sweep = Path(os.path.abspath(config.hydra.sweep.dir))
         if not self._printed and (sweep / "comparison.csv").exists():
             self._print(pd.read_csv(sweep / "comparison.csv"), sweep)
+
+    def _print_if_written(self, sweep: Path, started: float) -> None:
+        """At exit: a job failed in another process, so no hook of this one saw the report."""
+        comparison = sweep / "comparison.csv"
+        if (os.getpid() == self._main_pid and not self._printed and comparison.exists()
+                and comparison.stat().st_mtime >= started):
+            self._print(pd.read_csv(comparison), sweep)
 
     def _print(self, comparison: pd.DataFrame, sweep: Path) -> None:
         print_comparison(comparison)
         print(f"report: {os.path.abspath(sweep / 'report.md')}", flush=True)
         self._printed = True
+
+
+def _finished_number(folder: Path) -> int:
+    """This job's place among the sweep's finished jobs, 1 for the first: the smallest k whose
+    file `folder/k` it creates. Creating a file that must not exist (O_EXCL) is atomic, also
+    between processes and on a cluster's shared file system, so two jobs that finish together
+    never take the same number, and exactly one takes the last."""
+    folder.mkdir(exist_ok=True)
+    k = len(os.listdir(folder)) + 1  # the numbers 1 to len are taken: start above them
+    while True:
+        try:
+            (folder / str(k)).touch(exist_ok=False)
+            return k
+        except FileExistsError:
+            k += 1
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """Sweeps and their report, run as a user runs them, and rebuilt from files on disk."""
 
+import multiprocessing
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ProcessPoolExecutor
 
 import pandas as pd
 import pytest
@@ -114,6 +116,25 @@ def test_a_sweep_through_another_launcher_gets_the_same_report(tmp_path, launche
     assert "4 finished, 0 failed, 0 missing" in (folder / "report.md").read_text()
     assert all((folder / name).exists() for name in PLOTS)
     assert f"report: {folder / 'report.md'}" in done.stdout  # shown by the process the user started
+
+
+def test_parallel_jobs_number_themselves_and_a_failure_still_shows_the_report(tmp_path):
+    folder = tmp_path / "sweep"
+    done = run_cli("-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "model=perceptron,two_layer",
+                   "threshold=0.5,1.5", "train.iterations=100", f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    assert done.returncode == 2
+    progress = sorted(line.split("]")[0] + "]" for line in done.stdout.splitlines() if line.endswith(
+        ("%", "instead.")) and line.startswith("["))
+    assert progress == ["[1/4]", "[2/4]", "[3/4]", "[4/4]"]  # each number once, though jobs ran at once
+    assert "2 finished, 2 failed, 0 missing" in (folder / "report.md").read_text()
+    # Hydra skips on_multirun_end after a failure, and the jobs' hooks ran in the workers.
+    assert done.stdout.count(f"report: {folder / 'report.md'}") == 1
+
+
+def test_jobs_finishing_together_in_many_processes_never_share_a_number(tmp_path):
+    with ProcessPoolExecutor(max_workers=4, mp_context=multiprocessing.get_context("fork")) as pool:
+        numbers = list(pool.map(report._finished_number, [tmp_path / "done"] * 200))
+    assert sorted(numbers) == list(range(1, 201))
 
 
 def test_replicas_give_the_rows_of_separate_seed_jobs(sweep, tmp_path):
