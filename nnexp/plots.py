@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import LogFormatter, NullLocator
+from matplotlib.ticker import LogFormatter, NullLocator, StrMethodFormatter
 
 from nnexp.results import atomic_path
 from nnexp.train import History
@@ -115,6 +115,7 @@ def per_seed(values: dict[str, np.ndarray], ylabel: str, title: str, path: Path,
 def _label_error_axes(axes, title: str, error: np.ndarray) -> None:
     """Training error (log scale) against iteration, titled, with a light grid."""
     _log_y(axes, error)
+    axes.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))  # 100,000, not 100000
     axes.set_xlabel("iteration")
     axes.set_ylabel("training error, mean |target - output|")
     _set_title(axes, title)
