@@ -418,9 +418,9 @@ class SweepReport(Callback):
         done = sweep / DONE_FOLDER
         for file in done.glob("*") if done.is_dir() else []:
             file.unlink()
-        print(f"nnexp: {len(sweep_jobs(config))} jobs into {sweep}; the report will be "
-              f"{sweep / 'report.md'}", flush=True)
-        atexit.register(self._print_if_written, sweep, time.time())
+        n_jobs = len(sweep_jobs(config))
+        print(f"nnexp: {n_jobs} jobs into {sweep}; the report will be {sweep / 'report.md'}", flush=True)
+        atexit.register(self._at_exit, sweep, n_jobs, time.time())
 
     def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs) -> None:
         if config.hydra.mode != RunMode.MULTIRUN:
@@ -452,12 +452,21 @@ class SweepReport(Callback):
         if not self._printed and (sweep / "comparison.csv").exists():
             self._print(pd.read_csv(sweep / "comparison.csv"), sweep)
 
-    def _print_if_written(self, sweep: Path, started: float) -> None:
-        """At exit: a job failed in another process, so no hook of this one saw the report."""
+    def _at_exit(self, sweep: Path, n_jobs: int, started: float) -> None:
+        """The sweep's last word in the process the user started, if no hook had it: the report
+        that a job in another process wrote (Hydra skips on_multirun_end after a failure), or,
+        for a sweep stopped early (Ctrl-C), how to report the jobs that did finish."""
+        if os.getpid() != self._main_pid or self._printed:
+            return
         comparison = sweep / "comparison.csv"
-        if (os.getpid() == self._main_pid and not self._printed and comparison.exists()
-                and comparison.stat().st_mtime >= started):
+        if comparison.exists() and comparison.stat().st_mtime >= started:
             self._print(pd.read_csv(comparison), sweep)
+            return
+        done = sweep / DONE_FOLDER
+        n_done = len(os.listdir(done)) if done.is_dir() else 0
+        if n_done:
+            print(f"nnexp: {n_done} of {n_jobs} jobs had finished when the sweep stopped; "
+                  f"python -m nnexp.report {sweep} reports them", file=sys.stderr, flush=True)
 
     def _print(self, comparison: pd.DataFrame, sweep: Path) -> None:
         print_comparison(comparison)

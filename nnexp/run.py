@@ -156,7 +156,7 @@ def cli() -> None:
     Hydra prints its own errors over several lines, with a hint to set HYDRA_FULL_ERROR=1. With
     that variable set, Hydra raises instead, and `config.explain` says what the user got wrong;
     anything that is not a config mistake keeps its traceback, since it is a bug to report.
-    A user who sets HYDRA_FULL_ERROR=1 gets Hydra's own behaviour.
+    A user who sets HYDRA_FULL_ERROR=1 gets Hydra's own behaviour. Ctrl-C exits with 130.
     """
     if os.environ.get("HYDRA_FULL_ERROR") == "1":
         main()
@@ -170,6 +170,9 @@ def cli() -> None:
             raise
         print(f"nnexp: {message}", file=sys.stderr)
         sys.exit(2)
+    except KeyboardInterrupt:  # Ctrl-C: what was written stays whole (atomic files); no traceback
+        print("nnexp: interrupted", file=sys.stderr)
+        sys.exit(130)
     finally:
         del os.environ["HYDRA_FULL_ERROR"]
 

@@ -2,6 +2,7 @@
 
 import multiprocessing
 import shutil
+import signal
 import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -129,6 +130,31 @@ def test_parallel_jobs_number_themselves_and_a_failure_still_shows_the_report(tm
     assert "2 finished, 2 failed, 0 missing" in (folder / "report.md").read_text()
     # Hydra skips on_multirun_end after a failure, and the jobs' hooks ran in the workers.
     assert done.stdout.count(f"report: {folder / 'report.md'}") == 1
+
+
+def test_ctrl_c_stops_a_sweep_without_a_traceback_and_says_how_to_report_it(tmp_path):
+    folder = tmp_path / "sweep"
+    sweep = subprocess.Popen(
+        [sys.executable, "-m", "nnexp.run", "-m", "seed=range(20)", "train.iterations=20000",
+         f"hydra.sweep.dir={folder}"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in sweep.stdout:  # wait for the first job to finish, then press Ctrl-C
+        if line.startswith("[1/20]"):
+            sweep.send_signal(signal.SIGINT)
+            break
+    stdout, stderr = sweep.communicate(timeout=300)
+    assert sweep.returncode == 130
+    assert "Traceback" not in stderr
+    lines = stderr.strip().splitlines()
+    assert lines[0] == "nnexp: interrupted"
+    n_done = len(list((folder / report.DONE_FOLDER).iterdir()))  # the jobs whose hook ran
+    assert 1 <= n_done < 20
+    assert lines[1] == (f"nnexp: {n_done} of 20 jobs had finished when the sweep stopped; "
+                        f"python -m nnexp.report {folder} reports them")
+    done = run_report(folder, cwd=tmp_path)
+    assert done.returncode == 1  # the sweep is incomplete
+    n_results = len(list(folder.glob("*/results.csv")))
+    assert pd.read_csv(folder / "comparison.csv")["n_seeds"].tolist() == [n_results]
 
 
 def test_jobs_finishing_together_in_many_processes_never_share_a_number(tmp_path):
