@@ -23,6 +23,7 @@ from __future__ import annotations
 import atexit
 import os
 import re
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -266,31 +267,39 @@ def _markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def _shared(comparison: pd.DataFrame) -> tuple[list[str], str]:
+    """The settings every row shares, and a line that says them once: `data=xor, lr=1.0, ...`."""
+    shared = [c for c in CONFIG_COLUMNS if comparison[c].nunique(dropna=False) == 1]
+    return shared, ", ".join(f"{c}={comparison[c].iloc[0]}" for c in shared)
+
+
 def _comparison_section(comparison: pd.DataFrame) -> list[str]:
     """The comparison as markdown: settings shared by every row said once, above the table."""
     if comparison.empty:
         return ["No run finished."]
-    shared = [c for c in CONFIG_COLUMNS if comparison[c].nunique(dropna=False) == 1]
-    lines = []
-    if shared:
-        lines += ["Shared by every row: " + ", ".join(f"{c}={comparison[c].iloc[0]}" for c in shared), ""]
+    shared, line = _shared(comparison)
+    lines = ["Shared by every row: " + line, ""] if shared else []
     return lines + [_markdown(comparison.drop(columns=shared))]
 
 
-def _at_a_glance(comparison: pd.DataFrame) -> list[str]:
-    """One line per configuration: how many seeds learned the training set, and the spread of
-    the probe output, the two questions a sweep over seeds is usually asked."""
-    if comparison.empty:
-        return []
-    lines = ["## At a glance", ""]
+def _glance(comparison: pd.DataFrame) -> list[tuple[str, str]]:
+    """(configuration, what its seeds did): how many learned the training set, and the spread of
+    the final error and probe output, the questions a sweep over seeds is usually asked."""
+    lines = []
     for label, row in zip(config_labels(comparison), comparison.itertuples(index=False)):
         solved = round(row.success_rate * row.n_seeds)
-        line = (f"- **{label}**: learned the training set (accuracy 1.0) at {solved} of {row.n_seeds} "
-                f"seeds; final error {_spread(row.final_error_min, row.final_error_max)}")
+        text = (f"learned the training set (accuracy 1.0) at {solved} of {row.n_seeds} seeds; "
+                f"final error {_spread(row.final_error_min, row.final_error_max)}")
         if "probe_output_min" in comparison.columns:
-            line += f"; probe output {_spread(row.probe_output_min, row.probe_output_max)}"
-        lines.append(line)
-    return lines + [""]
+            text += f"; probe output {_spread(row.probe_output_min, row.probe_output_max)}"
+        lines.append((label, text))
+    return lines
+
+
+def _at_a_glance(comparison: pd.DataFrame) -> list[str]:
+    if comparison.empty:
+        return []
+    return ["## At a glance", "", *(f"- **{label}**: {text}" for label, text in _glance(comparison)), ""]
 
 
 def _spread(low: float, high: float) -> str:
@@ -364,9 +373,19 @@ def write_report(paths: list[Path]) -> tuple[pd.DataFrame, Runs]:
 
 
 def print_comparison(comparison: pd.DataFrame) -> None:
-    """The comparison table on the terminal, wide enough not to wrap its columns."""
-    with pd.option_context("display.width", 200, "display.max_columns", 30):
-        print(comparison.to_string(index=False) if not comparison.empty else "No run finished.")
+    """The comparison on the terminal: a line per configuration, then the table without the
+    settings every row shares, in blocks of columns as wide as the terminal, not wrapped lines."""
+    if comparison.empty:
+        print("No run finished.")
+        return
+    for label, text in _glance(comparison):
+        print(f"{label}: {text}")
+    shared, line = _shared(comparison)
+    if shared:
+        print(f"shared by every row: {line}")
+    table = comparison.drop(columns=shared)
+    print(table.to_string(index=False, float_format="{:.4g}".format,
+                          line_width=shutil.get_terminal_size().columns))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -490,4 +509,8 @@ def _finished_number(folder: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # `python -m nnexp.report DIR | head`: the reader left; say nothing
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # as Python's docs advise
+        sys.exit(1)

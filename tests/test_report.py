@@ -1,6 +1,7 @@
 """Sweeps and their report, run as a user runs them, and rebuilt from files on disk."""
 
 import multiprocessing
+import os
 import shutil
 import signal
 import subprocess
@@ -208,6 +209,21 @@ def test_a_run_without_results_is_listed_as_unfinished(sweep, tmp_path):
     assert done.returncode == 1
     assert f"did not finish: {broken.name}" in done.stdout
     assert broken.name in (copy / "report.md").read_text()
+
+
+def test_report_prints_each_configuration_in_a_line_and_a_table_that_fits_the_terminal(sweep, tmp_path):
+    folder, _ = sweep
+    shutil.copytree(folder, tmp_path / "copy")
+    done = subprocess.run([sys.executable, "-m", "nnexp.report", str(tmp_path / "copy")], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "100"})
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("perceptron: learned the training set (accuracy 1.0) at 0 of 3 seeds")
+    assert lines[1].startswith("two_layer: learned the training set")
+    assert lines[2] == "shared by every row: data=xor, iterations=500, lr=1.0, log_every=100, threshold=0.5"
+    table = lines[3:-1]
+    assert max(len(line) for line in table) <= 100
+    assert "success_rate" in done.stdout and "probe_output_max" in done.stdout
 
 
 def test_report_on_a_single_run_folder(tmp_path):
