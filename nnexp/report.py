@@ -459,11 +459,11 @@ class SweepReport(Callback):
             self._n_jobs[sweep] = len(sweep_jobs(_multirun_config(sweep)))
         n_jobs = self._n_jobs[sweep]
         n_done = _finished_number(sweep / DONE_FOLDER)
+        # The report first: a console that is gone (`| head`, a closed terminal) must not cost it.
+        comparison = write_report([sweep])[0] if n_done == n_jobs else None
         print(f"[{n_done}/{n_jobs}] {overrides} {line}", flush=True)
-        if n_done == n_jobs:
-            comparison, _ = write_report([sweep])
-            if os.getpid() == self._main_pid:
-                self._print(comparison, sweep)
+        if comparison is not None and os.getpid() == self._main_pid:
+            self._print(comparison, sweep)
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         """Every job succeeded. If they ran in other processes, show their report here."""
@@ -483,7 +483,10 @@ class SweepReport(Callback):
             return
         done = sweep / DONE_FOLDER
         n_done = len(os.listdir(done)) if done.is_dir() else 0
-        if n_done:
+        if n_done == n_jobs:
+            print(f"nnexp: all {n_jobs} jobs finished, but the sweep stopped before its report; "
+                  f"python -m nnexp.report {sweep} writes it", file=sys.stderr, flush=True)
+        elif n_done:
             print(f"nnexp: {n_done} of {n_jobs} jobs had finished when the sweep stopped; "
                   f"python -m nnexp.report {sweep} reports them", file=sys.stderr, flush=True)
 

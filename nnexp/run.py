@@ -6,7 +6,6 @@ Config in, parts built, training called, results written into Hydra's run folder
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 from pathlib import Path
@@ -18,12 +17,10 @@ from hydra.types import RunMode
 import pandas as pd
 from omegaconf import DictConfig
 
-from nnexp import config, plots, presets, results
+from nnexp import config, plots, presets, results, summary
 from nnexp.data import Dataset, make_dataset
 from nnexp.network import Network
 from nnexp.train import fit
-
-log = logging.getLogger("nnexp")
 
 config.register()
 try:
@@ -67,12 +64,12 @@ def train_and_write(cfg: DictConfig, dataset: Dataset, run_dir: Path) -> pd.Data
     results.write_csv(results.history_table(network, history), run_dir / "history.csv")
     results.write_csv(predictions, run_dir / "predictions.csv")
     if cfg.plot:
-        title = f"{cfg.model.name} on {dataset.name}, {_seeds_text(seeds)}"
+        title = f"{cfg.model.name} on {dataset.name}, {summary.seeds_text(seeds)}"
         plots.error_curve(history, network.seeds_, title, run_dir / "error_curve.png")
     # Written last: a folder with results.csv holds a finished run.
     results.write_csv(result_rows, run_dir / "results.csv")
 
-    _log_summary(result_rows, predictions, run_dir)
+    summary.log_summary(result_rows, predictions, run_dir)
     return result_rows
 
 
@@ -86,68 +83,6 @@ def _refuse(error: config.ConfigError) -> NoReturn:
         print(f"nnexp: {error}", file=sys.stderr)
         sys.exit(2)
     raise error
-
-
-def _seeds_text(seeds: list[int]) -> str:
-    return f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]} to {seeds[-1]}"
-
-
-# Up to this many replicas, the summary has a line per seed; above it, one line for them all.
-MAX_SEED_LINES = 10
-
-
-def _log_summary(result_rows, predictions, run_dir: Path) -> None:
-    probes = predictions[predictions["split"] == "probe"]
-    inputs = [c for c in predictions.columns if c.startswith("x")]
-    if len(result_rows) <= MAX_SEED_LINES:
-        _log_each_seed(result_rows, probes, inputs)
-    else:
-        _log_all_seeds(result_rows, probes, inputs)
-    log.info(f"run folder: {run_dir}")
-
-
-def _log_each_seed(result_rows, probes, inputs) -> None:
-    together = len(result_rows) > 1
-    if together:
-        first = result_rows.iloc[0]
-        log.info(f"{first.model} on {first.data}: {len(result_rows)} networks trained together, "
-                 f"{first.iterations:,} iterations in {result_rows['train_seconds'].sum():.2f} s")
-    for row in result_rows.itertuples():
-        if row.status != "ok":
-            log.info(f"{row.model} on {row.data}, seed {row.seed}: DIVERGED (weights or outputs "
-                     f"no longer finite numbers); try a smaller train.lr than {row.lr}")
-            continue
-        timing = "" if together else f", {row.iterations:,} iterations in {row.train_seconds:.2f} s"
-        log.info(f"{row.model} on {row.data}, seed {row.seed}: final error {row.final_error:.4g}, "
-                 f"training accuracy {row.train_accuracy:.0%}{timing}")
-        for probe in probes[probes["seed"] == row.seed].itertuples(index=False):
-            probe = probe._asdict()
-            log.info(f"  probe [{_inputs_text(probe, inputs)}] -> output {probe['output']:.4f}, "
-                     f"label {probe['label']}")
-
-
-def _log_all_seeds(result_rows, probes, inputs) -> None:
-    first = result_rows.iloc[0]
-    ok = result_rows[result_rows["status"] == "ok"]
-    error = ok["final_error"]
-    seconds = result_rows["train_seconds"].sum()
-    log.info(
-        f"{first.model} on {first.data}, {_seeds_text(result_rows['seed'].tolist())} "
-        f"({len(result_rows)} networks, {first.iterations:,} iterations, {seconds:.2f} s in all):"
-    )
-    log.info(f"  final error: median {error.median():.4g}, min {error.min():.4g}, max {error.max():.4g}")
-    log.info(f"  training accuracy 100% at {(ok['train_accuracy'] == 1.0).sum()} of {len(result_rows)} seeds")
-    if len(ok) < len(result_rows):
-        log.info(f"  DIVERGED at {len(result_rows) - len(ok)} seeds; try a smaller train.lr than {first.lr}")
-    probes = probes.assign(k=probes.groupby("seed").cumcount())
-    for _, rows in probes.groupby("k"):
-        output = rows["output"]
-        log.info(f"  probe [{_inputs_text(rows.iloc[0], inputs)}] -> output median {output.median():.4f}, "
-                 f"min {output.min():.4f}, max {output.max():.4f}; label 1 at {int(rows['label'].sum())} seeds")
-
-
-def _inputs_text(probe, inputs) -> str:
-    return ", ".join(f"{probe[c]:g}" for c in inputs)
 
 
 def cli() -> None:

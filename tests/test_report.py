@@ -66,6 +66,16 @@ def test_the_report_says_what_was_swept_and_holds_the_comparison(sweep):
             "final error 0.5 at every seed; probe output 0.5 at every seed") in report
 
 
+def test_a_sweep_prints_a_progress_line_per_job_and_leaves_each_summary_to_its_run_log(sweep):
+    folder, done = sweep
+    progress = [line for line in done.stdout.splitlines() if line.startswith("[") and "/6]" in line]
+    assert [line.split("]")[0] for line in progress] == [f"[{k}/6" for k in range(1, 7)]
+    assert "run folder:" not in done.stdout and "probe [1, 0, 0] ->" not in done.stdout
+    for job in folder.glob("*/run.log"):
+        log = job.read_text()
+        assert "final error" in log and f"run folder: {job.parent}" in log
+
+
 PLOTS = ["error_curves.png", "final_error.png", "probe_output.png"]
 
 

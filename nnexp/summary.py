@@ -1,0 +1,87 @@
+"""A run's summary, in words: what the console and run.log say when a run ends.
+
+In a sweep, the summary goes to each job's run.log only: the console gets one progress line per
+job from the sweep's report (nnexp.report.SweepReport), which a summary per job would bury.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+
+log = logging.getLogger("nnexp")
+
+
+class NotOnConsoleInSweeps(logging.Filter):
+    """For the console handler (conf/hydra/job_logging/nnexp.yaml): nnexp's records pass in a
+    single run and are held back in a sweep's jobs; the log file, unfiltered, keeps them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        in_sweep = HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+        return not (in_sweep and record.name.startswith("nnexp"))
+
+
+def seeds_text(seeds: list[int]) -> str:
+    """`seed 3`, or `seeds 0 to 19`."""
+    return f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]} to {seeds[-1]}"
+
+
+# Up to this many replicas, the summary has a line per seed; above it, one line for them all.
+MAX_SEED_LINES = 10
+
+
+def log_summary(result_rows, predictions, run_dir: Path) -> None:
+    probes = predictions[predictions["split"] == "probe"]
+    inputs = [c for c in predictions.columns if c.startswith("x")]
+    if len(result_rows) <= MAX_SEED_LINES:
+        _log_each_seed(result_rows, probes, inputs)
+    else:
+        _log_all_seeds(result_rows, probes, inputs)
+    log.info(f"run folder: {run_dir}")
+
+
+def _log_each_seed(result_rows, probes, inputs) -> None:
+    together = len(result_rows) > 1
+    if together:
+        first = result_rows.iloc[0]
+        log.info(f"{first.model} on {first.data}: {len(result_rows)} networks trained together, "
+                 f"{first.iterations:,} iterations in {result_rows['train_seconds'].sum():.2f} s")
+    for row in result_rows.itertuples():
+        if row.status != "ok":
+            log.info(f"{row.model} on {row.data}, seed {row.seed}: DIVERGED (weights or outputs "
+                     f"no longer finite numbers); try a smaller train.lr than {row.lr}")
+            continue
+        timing = "" if together else f", {row.iterations:,} iterations in {row.train_seconds:.2f} s"
+        log.info(f"{row.model} on {row.data}, seed {row.seed}: final error {row.final_error:.4g}, "
+                 f"training accuracy {row.train_accuracy:.0%}{timing}")
+        for probe in probes[probes["seed"] == row.seed].itertuples(index=False):
+            probe = probe._asdict()
+            log.info(f"  probe [{_inputs_text(probe, inputs)}] -> output {probe['output']:.4f}, "
+                     f"label {probe['label']}")
+
+
+def _log_all_seeds(result_rows, probes, inputs) -> None:
+    first = result_rows.iloc[0]
+    ok = result_rows[result_rows["status"] == "ok"]
+    error = ok["final_error"]
+    seconds = result_rows["train_seconds"].sum()
+    log.info(
+        f"{first.model} on {first.data}, {seeds_text(result_rows['seed'].tolist())} "
+        f"({len(result_rows)} networks, {first.iterations:,} iterations, {seconds:.2f} s in all):"
+    )
+    log.info(f"  final error: median {error.median():.4g}, min {error.min():.4g}, max {error.max():.4g}")
+    log.info(f"  training accuracy 100% at {(ok['train_accuracy'] == 1.0).sum()} of {len(result_rows)} seeds")
+    if len(ok) < len(result_rows):
+        log.info(f"  DIVERGED at {len(result_rows) - len(ok)} seeds; try a smaller train.lr than {first.lr}")
+    probes = probes.assign(k=probes.groupby("seed").cumcount())
+    for _, rows in probes.groupby("k"):
+        output = rows["output"]
+        log.info(f"  probe [{_inputs_text(rows.iloc[0], inputs)}] -> output median {output.median():.4f}, "
+                 f"min {output.min():.4f}, max {output.max():.4f}; label 1 at {int(rows['label'].sum())} seeds")
+
+
+def _inputs_text(probe, inputs) -> str:
+    return ", ".join(f"{probe[c]:g}" for c in inputs)
