@@ -16,6 +16,7 @@ import typing
 from dataclasses import dataclass, field, is_dataclass
 from typing import Any, List
 
+import yaml
 from hydra.core.config_store import ConfigStore
 from hydra.errors import (CompactHydraException, ConfigCompositionException, MissingConfigException,
                           OverrideParseException)
@@ -140,6 +141,20 @@ def explain(error: BaseException) -> str | None:
         return message
     if isinstance(error, OverrideParseException):
         return f"Cannot read '{error.override}': {_flat(error.message)}"
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
+        mark = error.problem_mark
+        return f"{mark.name}, line {mark.line + 1}: not valid YAML: {error.problem}."
+    in_file = re.fullmatch(r"In '([^']+)': (\w+) raised while composing config:\n(.*)", str(error), re.DOTALL)
+    if isinstance(error, ConfigCompositionException) and in_file:
+        # A wrong key or value in a config file (conf/data/mine.yaml), not on the command line.
+        where, kind, text = in_file.groups()
+        key = re.search(r"full_key: (\S+)", text)
+        if key and kind in ("ConfigKeyError", "ConfigAttributeError"):
+            return f"In config '{where}': {_unknown_key(key.group(1))}"
+        base = re.sub(r"\[\d+\]", "", key.group(1)) if key else ""
+        if key and _expected(base):
+            return f"In config '{where}': the '{base}' parameter must be {_expected(base)}."
+        return f"In config '{where}': {_flat(text)}"
     cause = error.__cause__
     if isinstance(error, ConfigCompositionException) and isinstance(cause, OmegaConfBaseException):
         key = cause.full_key or ""

@@ -1,6 +1,7 @@
 """The shipped configs: every group option composes, and the datasets are the notebook's."""
 
 import re
+import shutil
 
 import pytest
 from hydra.errors import MissingConfigException
@@ -76,3 +77,28 @@ def test_an_error_that_is_not_a_config_mistake_is_not_explained():
 def test_check_refuses_a_key_the_schema_does_not_have(compose, override, message):
     with pytest.raises(config.ConfigError, match=re.escape(message)):
         config.check(compose(override))
+
+
+@pytest.mark.parametrize("body, message", [
+    ("name: mine\ninputs: [[0, 1]]\ntargets: [1]\nprobes: []\ncomment: mine\n",
+     "In config 'data/mine': There is no 'data.comment' parameter. Keys of data: name, inputs, targets, probes."),
+    ("name: mine\ninputs: 5\ntargets: [1]\nprobes: []\n",
+     "In config 'data/mine': the 'data.inputs' parameter must be a list of rows of numbers, "
+     "e.g. [[0, 0, 1], [1, 1, 1]]."),
+    ("name: mine\ninputs: [[0, 1]\ntargets: [1]\n",
+     "{conf}/data/mine.yaml, line 3: not valid YAML: expected ',' or ']', but got '<scalar>'."),
+])
+def test_a_mistake_in_a_config_file_is_said_in_one_line_naming_the_file(tmp_path, body, message):
+    from hydra import compose, initialize_config_dir
+
+    from nnexp import presets
+
+    conf = tmp_path / "conf"
+    shutil.copytree(CONF, conf)
+    (conf / "data" / "mine.yaml").write_text(body)
+    config.register()
+    presets.register()
+    with initialize_config_dir(config_dir=str(conf), version_base="1.3"):
+        with pytest.raises(Exception) as caught:
+            compose(config_name="config", overrides=["data=mine"])
+    assert config.explain(caught.value) == message.format(conf=conf)
