@@ -304,8 +304,18 @@ def _at_a_glance(comparison: pd.DataFrame) -> list[str]:
 
 def _spread(low: float, high: float) -> str:
     """`0.0024 to 0.00323`, or `0.5 at every seed` when the two read the same."""
-    low_text, high_text = f"{low:.3g}", f"{high:.3g}"
+    low_text, high_text = _short(low), _short(high)
     return f"{low_text} at every seed" if low_text == high_text else f"{low_text} to {high_text}"
+
+
+def _short(value: float) -> str:
+    """Three significant digits, more where three would round a sigmoid's output up to 1:
+    0.9995 stays 0.9995, since an output of exactly 1 is never reached."""
+    for digits in range(3, 7):
+        text = f"{value:.{digits}g}"
+        if text != "1" or value >= 1:
+            return text
+    return text
 
 
 def repeated_seeds(summary: pd.DataFrame) -> pd.DataFrame:

@@ -318,3 +318,9 @@ def test_a_sweep_with_nested_job_folders_still_gets_its_report(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "[2/2] model=two_layer" in done.stdout
     assert pd.read_csv(folder / "comparison.csv")["model"].tolist() == ["perceptron", "two_layer"]
+
+
+@pytest.mark.parametrize("value, text", [(0.9995, "0.9995"), (0.99999, "0.99999"), (0.5, "0.5"),
+                                         (0.0032781, "0.00328"), (1.0, "1"), (0.998, "0.998")])
+def test_a_sigmoid_output_short_of_1_is_never_shown_as_1(value, text):
+    assert report._short(value) == text
