@@ -438,6 +438,7 @@ class SweepReport(Callback):
     def __init__(self) -> None:
         self._main_pid: int | None = None  # set before launch, so worker processes inherit it
         self._n_jobs: dict[Path, int] = {}
+        self._started = 0.0  # when this sweep started: an older report in its folder is not its own
         self._printed = False
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
@@ -447,9 +448,10 @@ class SweepReport(Callback):
         done = sweep / DONE_FOLDER
         for file in done.glob("*") if done.is_dir() else []:
             file.unlink()
-        n_jobs = len(sweep_jobs(config))
+        self._n_jobs[sweep] = n_jobs = len(sweep_jobs(config))
+        self._started = time.time()
         print(f"nnexp: {n_jobs} jobs into {sweep}; the report will be {sweep / 'report.md'}", flush=True)
-        atexit.register(self._at_exit, sweep, n_jobs, time.time())
+        atexit.register(self._at_exit, sweep)
 
     def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs) -> None:
         if config.hydra.mode != RunMode.MULTIRUN:
@@ -477,20 +479,22 @@ class SweepReport(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         """Every job succeeded. If they ran in other processes, show their report here."""
-        sweep = Path(os.path.abspath(config.hydra.sweep.dir))
-        if not self._printed and (sweep / "comparison.csv").exists():
-            self._print(pd.read_csv(sweep / "comparison.csv"), sweep)
+        self._print_if_written(Path(os.path.abspath(config.hydra.sweep.dir)))
 
-    def _at_exit(self, sweep: Path, n_jobs: int, started: float) -> None:
+    def _print_if_written(self, sweep: Path) -> bool:
+        """Show the report a job of this sweep wrote, unless shown already; False if there is none."""
+        comparison = sweep / "comparison.csv"
+        if not self._printed and comparison.exists() and comparison.stat().st_mtime >= self._started:
+            self._print(pd.read_csv(comparison), sweep)
+        return self._printed
+
+    def _at_exit(self, sweep: Path) -> None:
         """The sweep's last word in the process the user started, if no hook had it: the report
         that a job in another process wrote (Hydra skips on_multirun_end after a failure), or,
         for a sweep stopped early (Ctrl-C), how to report the jobs that did finish."""
-        if os.getpid() != self._main_pid or self._printed:
+        if os.getpid() != self._main_pid or self._print_if_written(sweep):
             return
-        comparison = sweep / "comparison.csv"
-        if comparison.exists() and comparison.stat().st_mtime >= started:
-            self._print(pd.read_csv(comparison), sweep)
-            return
+        n_jobs = self._n_jobs[sweep]
         done = sweep / DONE_FOLDER
         n_done = len(os.listdir(done)) if done.is_dir() else 0
         if n_done == n_jobs:

@@ -1,8 +1,6 @@
 """The studies in experiments/: each composes, each runs as a sweep, and `notebook` reproduces
 the notebook's three trainings."""
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 from omegaconf import OmegaConf
