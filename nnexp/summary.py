@@ -1,7 +1,7 @@
 """A run's summary, in words: what the console and run.log say when a run ends.
 
 In a sweep, the summary goes to each job's run.log only: the console gets one progress line per
-job from the sweep's report (nnexp.report.SweepReport), which a summary per job would bury.
+job from the sweep's report (nnexp.sweep.SweepReport), which a summary per job would bury.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ import pytest
 
 from conftest import run_cli
 from nnexp import report
+from nnexp import sweep as sweep_callback
 
 
 def run_report(*paths, cwd):
@@ -145,20 +146,20 @@ def test_parallel_jobs_number_themselves_and_a_failure_still_shows_the_report(tm
 
 def test_ctrl_c_stops_a_sweep_without_a_traceback_and_says_how_to_report_it(tmp_path):
     folder = tmp_path / "sweep"
-    sweep = subprocess.Popen(
+    process = subprocess.Popen(
         [sys.executable, "-m", "nnexp.run", "-m", "seed=range(20)", "train.iterations=20000",
          f"hydra.sweep.dir={folder}"],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    for line in sweep.stdout:  # wait for the first job to finish, then press Ctrl-C
+    for line in process.stdout:  # wait for the first job to finish, then press Ctrl-C
         if line.startswith("[1/20]"):
-            sweep.send_signal(signal.SIGINT)
+            process.send_signal(signal.SIGINT)
             break
-    stdout, stderr = sweep.communicate(timeout=300)
-    assert sweep.returncode == 130
+    stdout, stderr = process.communicate(timeout=300)
+    assert process.returncode == 130
     assert "Traceback" not in stderr
     lines = stderr.strip().splitlines()
     assert lines[0] == "nnexp: interrupted"
-    n_done = len(list((folder / report.DONE_FOLDER).iterdir()))  # the jobs whose hook ran
+    n_done = len(list((folder / sweep_callback.DONE_FOLDER).iterdir()))  # the jobs whose hook ran
     assert 1 <= n_done < 20
     assert lines[1] == (f"nnexp: {n_done} of 20 jobs had finished when the sweep stopped; "
                         f"python -m nnexp.report {folder} reports them")
@@ -170,7 +171,7 @@ def test_ctrl_c_stops_a_sweep_without_a_traceback_and_says_how_to_report_it(tmp_
 
 def test_jobs_finishing_together_in_many_processes_never_share_a_number(tmp_path):
     with ProcessPoolExecutor(max_workers=4, mp_context=multiprocessing.get_context("fork")) as pool:
-        numbers = list(pool.map(report._finished_number, [tmp_path / "done"] * 200))
+        numbers = list(pool.map(sweep_callback._finished_number, [tmp_path / "done"] * 200))
     assert sorted(numbers) == list(range(1, 201))
 
 
