@@ -93,6 +93,12 @@ class Network:
     def n_replicas(self) -> int:
         return len(self.seeds_)
 
+    def pre_activations(self, X: np.ndarray) -> list[np.ndarray]:
+        """Every layer's input to its sigmoid, a_in @ W: layer l (n_replicas, n_samples, sizes_[l + 1])."""
+        with np.errstate(over="ignore", invalid="ignore"):  # see `sigmoid`; a diverged replica has nan
+            activations = forward(self.weights_, X)
+        return [np.matmul(a_in, W) for a_in, W in zip(activations[:-1], self.weights_)]
+
     def predict(self, X: np.ndarray) -> np.ndarray:
         """X: (n_samples, n_inputs) -> outputs in [0, 1]: (n_replicas, n_samples, n_outputs)."""
         with np.errstate(over="ignore"):  # see `sigmoid`

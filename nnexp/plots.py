@@ -6,10 +6,37 @@ started, no global figure state is kept between calls, and it works on machines 
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from pathlib import Path
 
 import numpy as np
+
+
+def _import_matplotlib() -> None:
+    """Import matplotlib whatever MPLBACKEND says.
+
+    nnexp never uses pyplot: it draws on an Agg canvas, so the backend MPLBACKEND names for
+    pyplot plays no part here. matplotlib checks the variable on its first import all the same,
+    and a name it does not know (MPLBACKEND=foo) would stop every command. So it is imported
+    without the variable, which is then put back, and applied as matplotlib would if it is valid:
+    for pyplot in the same process (a notebook's inline backend) and for processes started later.
+    """
+    if "matplotlib" in sys.modules or not os.environ.get("MPLBACKEND"):
+        return
+    backend = os.environ.pop("MPLBACKEND")
+    try:
+        import matplotlib
+    finally:
+        os.environ["MPLBACKEND"] = backend
+    try:
+        matplotlib.rcParams["backend"] = backend
+    except ValueError:
+        pass
+
+
+_import_matplotlib()
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import LogFormatter, NullLocator, StrMethodFormatter
@@ -147,7 +174,14 @@ def _log_y(axes, values: np.ndarray) -> None:
     axes.yaxis.set_major_formatter(_DecimalLogFormatter())
     axes.yaxis.set_minor_formatter(_DecimalLogFormatter())
     shown = values[np.isfinite(values) & (values > 0)]
-    if shown.size and shown.max() >= 100 * shown.min():
+    if not shown.size:
+        # Every seed diverged (nan) or reached exactly 0: with no limits from the data, matplotlib
+        # refuses to draw a log axis. Give it some, and say why the plot is empty.
+        axes.set_ylim(1e-3, 1)
+        axes.text(0.5, 0.5, "no value above 0 to show", transform=axes.transAxes,
+                  ha="center", va="center", color="gray")
+        return
+    if shown.max() >= 100 * shown.min():
         axes.yaxis.set_minor_locator(NullLocator())
 
 

@@ -22,7 +22,7 @@ from hydra.plugins.config_source import ConfigSource
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from nnexp.config import ConfigError
+from nnexp.config import UNREADABLE, ConfigError, not_utf8
 
 EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
 
@@ -34,20 +34,43 @@ def preset_files(folder: Path = EXPERIMENTS) -> dict[tuple[str, str], Path]:
     return files
 
 
-def register(folder: Path = EXPERIMENTS) -> None:
-    """Store every preset in `folder` in Hydra's ConfigStore; ConfigError names a broken file."""
+def register(folder: Path | None = None) -> None:
+    """Store every preset in `folder` (EXPERIMENTS by default) in Hydra's ConfigStore.
+
+    A file that cannot be used (not UTF-8, not YAML, not a mapping of keys) is left out, so that
+    it fails only the commands that pick it: config.explain then says which file and why, where
+    Hydra would say the preset does not exist. Every other command runs as usual.
+    """
     store = ConfigStore.instance()
-    for (group, name), file in preset_files(folder).items():
-        text = file.read_text()
+    for (group, name), file in preset_files(folder or EXPERIMENTS).items():
+        UNREADABLE.pop(f"{group}/{name}", None)
         try:
-            node = OmegaConf.create(text)  # OmegaConf's own YAML loader, as for conf/
-            package = ConfigSource._get_header_dict(text)["package"]
-        except (yaml.YAMLError, ValueError, OmegaConfBaseException) as error:
-            reason = " ".join(str(error).split())
-            raise ConfigError(f"{file} is not a valid preset: {reason}") from None
-        if not isinstance(node, DictConfig):
-            raise ConfigError(f"{file} is not a valid preset: it must hold keys, not a list")
+            node, package = _read(file)
+        except ConfigError as error:
+            UNREADABLE[f"{group}/{name}"] = str(error)
+            continue
         # Without a header a group's keys would land under `experiment.`; a preset sets
         # top-level keys (model, data, seed, ...), so its default package is the global one.
         store.store(group=group, name=name, node=node, package=package or "_global_",
                     provider="nnexp experiments/")
+
+
+def _read(file: Path) -> tuple[DictConfig, str | None]:
+    """A preset's keys and its `# @package` header; ConfigError, naming the file, if it is broken."""
+    try:
+        text = file.read_bytes().decode("utf-8")
+        node = OmegaConf.create(text)  # OmegaConf's own YAML loader, as for conf/
+        package = ConfigSource._get_header_dict(text)["package"]
+    except OSError as error:
+        raise ConfigError(f"{file} is not a valid preset: it cannot be read ({error.strerror}).") from None
+    except UnicodeDecodeError:
+        raise ConfigError(not_utf8(file)) from None
+    except yaml.MarkedYAMLError as error:  # said as for a file in conf/ (config.explain)
+        line = f", line {error.problem_mark.line + 1}" if error.problem_mark else ""
+        raise ConfigError(f"{file}{line}: not valid YAML: {error.problem}.") from None
+    except (yaml.YAMLError, ValueError, OmegaConfBaseException) as error:
+        reason = " ".join(str(error).splitlines()[0].split())  # OmegaConf's first line, not its internals
+        raise ConfigError(f"{file} is not a valid preset: {reason}") from None
+    if not isinstance(node, DictConfig):
+        raise ConfigError(f"{file} is not a valid preset: it must hold keys, not a list")
+    return node, package

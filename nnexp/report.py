@@ -1,141 +1,45 @@
 """The sweep report: one table and one page for many runs, built from the files on disk.
 
-    python -m nnexp.report PATH [PATH ...]
+    python -m nnexp.report [--out DIR] PATH [PATH ...]
 
 PATH is a sweep folder, a single run folder, or any folder above them (`outputs/`). Every run
-folder below it (one holding `.hydra/config.yaml`) is read; one without `results.csv` did not
-finish and is listed as failed. For a sweep folder, jobs the sweep asked for but that have no
+folder below it (one holding `.hydra/config.yaml`) is read once and checked (nnexp.runs): a
+finished run is counted, a run that failed or did not finish is listed with its error, and a
+run whose files cannot be trusted (empty, cut short, of another config) is listed as unreadable
+with the reason, never counted. For a sweep folder, jobs the sweep asked for but that have no
 folder at all (an interrupted sweep) are listed as missing.
 
-It writes into the (first) PATH:
+It writes into the first PATH (or DIR):
   summary.csv       every trained network of every run, one row each, with its run folder and overrides
   comparison.csv    one row per configuration with the seed left out: n_seeds, final_error_mean, ...
   error_curves.png  each configuration's error curve across seeds: median line, middle-half band
   final_error.png   each seed's final error, per configuration, so that outliers show
   probe_output.png  each seed's output for the probe input, per configuration (when there are probes)
-  report.md         what was swept, the comparison, the plots, and any failed or missing jobs
+  report.md         what was swept, the comparison, the plots, what produced the runs, and any
+                    failed, unreadable or missing jobs
 
-It reads only files, so it works on any folder, finished or not, whichever launcher ran it.
+Exit codes: 0 every run finished, 1 some run failed, did not finish, is unreadable or missing,
+2 a usage error or a report that cannot be written, 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
-import re
 import shutil
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from nnexp import plots
+from nnexp.results import atomic_path, write_csv
+from nnexp.runs import ReportError, Runs, collect
 
-from nnexp.results import ERROR_FILE, atomic_path, write_csv
-# Columns of results.csv that identify a configuration once the seed is left out.
-CONFIG_COLUMNS = ["model", "data", "hidden", "iterations", "lr", "log_every", "threshold"]
-
-
-class ReportError(Exception):
-    """A path given to the report cannot be read as runs."""
-
-
-@dataclass
-class Runs:
-    """What was found on disk below the report's paths."""
-
-    summary: pd.DataFrame  # results.csv rows of every finished run, plus run and overrides
-    probes: pd.DataFrame  # predictions.csv probe rows of every finished run, plus run
-    histories: pd.DataFrame  # history.csv rows of every finished run, plus run
-    failed: list[tuple[str, str, str]] = field(default_factory=list)  # (run folder, overrides, error)
-    missing: list[str] = field(default_factory=list)  # overrides of jobs with no folder
-    sweep_command: str | None = None
-
-
-def run_folders(path: Path) -> list[Path]:
-    """Every run folder at or below `path`: those holding .hydra/config.yaml, in natural name
-    order, so that a sweep's job 2 comes before its job 10."""
-    def natural(run: Path) -> list:
-        return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", run.as_posix())]
-
-    return sorted((config.parent.parent for config in path.rglob(".hydra/config.yaml")), key=natural)
-
-
-def _overrides(run: Path) -> list[str]:
-    file = run / ".hydra" / "overrides.yaml"
-    return _as_written(OmegaConf.load(file)) if file.exists() else []
-
-
-def _as_written(node: DictConfig | ListConfig) -> list[str] | dict[str, str]:
-    """Overrides as the user wrote them: `train.log_every=${train.iterations}` stays that string.
-    Reading a ListConfig's items would resolve the `${...}` against the file they sit in, giving
-    a wrong value or, for a key that file lacks, an error."""
-    return OmegaConf.to_container(node, resolve=False)
-
-
-def sweep_jobs(config: DictConfig) -> list[list[str]]:
-    """The overrides of every job a sweep's config (multirun.yaml) asks for, in launch order."""
-    # Imported here: only sweeps need Hydra's override grammar.
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    params = _as_written(OmegaConf.select(config, "hydra.sweeper.params") or DictConfig({}))
-    arguments = [f"{key}={value}" for key, value in params.items()]
-    arguments += _as_written(config.hydra.overrides.task)
-    parsed = OverridesParser.create().parse_overrides(arguments)
-    return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
-
-
-def _multirun_config(sweep: Path) -> DictConfig | None:
-    file = sweep / "multirun.yaml"
-    return OmegaConf.load(file) if file.exists() else None
-
-
-def _sweep_command(config: DictConfig) -> str:
-    return " ".join(["python -m nnexp.run -m", *_as_written(config.hydra.overrides.task)])
-
-
-def _error_message(run: Path) -> str:
-    file = run / ERROR_FILE
-    return file.read_text().strip() if file.exists() else "no results.csv: failed, or still running"
-
-
-def collect(paths: list[Path]) -> Runs:
-    """Read every run below `paths`; raise ReportError for a bad path or no runs at all."""
-    summaries, probes, histories, failed, missing = [], [], [], [], []
-    command = None
-    for path in paths:
-        if not path.is_dir():
-            raise ReportError(f"{path} is not a folder: give a sweep folder, a run folder or outputs/")
-        folders = run_folders(path)
-        if not folders:
-            raise ReportError(f"{path} holds no nnexp runs (no folder with .hydra/config.yaml below it)")
-        found = set()
-        for run in folders:
-            # Relative to the first path, so that runs under several paths keep distinct names.
-            name = os.path.relpath(run, paths[0]) if run != paths[0] else run.name
-            job = _overrides(run)
-            found.add(tuple(job))
-            overrides = " ".join(job)
-            if not (run / "results.csv").exists():
-                failed.append((name, overrides, _error_message(run)))
-                continue
-            summaries.append(pd.read_csv(run / "results.csv").assign(run=name, overrides=overrides))
-            predictions = pd.read_csv(run / "predictions.csv")
-            probes.append(predictions[predictions["split"] == "probe"].assign(run=name))
-            histories.append(pd.read_csv(run / "history.csv").assign(run=name))
-        multirun = _multirun_config(path)
-        if multirun is not None:
-            missing += [" ".join(job) for job in sweep_jobs(multirun) if tuple(job) not in found]
-            if path == paths[0]:
-                command = _sweep_command(multirun)
-
-    def table(parts: list[pd.DataFrame]) -> pd.DataFrame:
-        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-
-    return Runs(table(summaries), table(probes), table(histories), failed, missing, command)
+# Columns of results.csv that identify a configuration once the seed is left out: runs pool
+# over seeds only when all of these are equal, so xor and XNOR (equal names, different
+# data_digest) are never one row.
+CONFIG_COLUMNS = ["model", "data", "hidden", "iterations", "lr", "log_every", "threshold", "data_digest"]
 
 
 def _numbered_probes(probes: pd.DataFrame) -> pd.DataFrame:
@@ -161,8 +65,9 @@ def comparison_table(summary: pd.DataFrame) -> pd.DataFrame:
     """One row per configuration, the seed left out: how the seeds' results spread.
 
     success_rate is the share of seeds whose training accuracy is 1.0 (a diverged seed fails).
+    n_saturated counts seeds with an output stuck at exactly 0 or 1 (figures kept, flagged).
     """
-    groups = summary.groupby(CONFIG_COLUMNS, sort=False, dropna=False)
+    groups = summary.groupby([c for c in CONFIG_COLUMNS if c in summary], sort=False, dropna=False)
     table = groups.agg(
         n_seeds=("seed", "size"),
         final_error_mean=("final_error", "mean"),
@@ -172,6 +77,7 @@ def comparison_table(summary: pd.DataFrame) -> pd.DataFrame:
         train_accuracy_mean=("train_accuracy", "mean"),
         success_rate=("train_accuracy", lambda accuracy: (accuracy == 1.0).mean()),
         n_diverged=("status", lambda status: (status == "diverged").sum()),
+        n_saturated=("status", lambda status: (status == "saturated").sum()),
     )
     for column in [c for c in summary.columns if c.startswith("probe") and c.endswith("_output")]:
         stats = groups[column].agg(["mean", "std", "min", "max"])
@@ -183,10 +89,15 @@ def comparison_table(summary: pd.DataFrame) -> pd.DataFrame:
 def config_labels(summary: pd.DataFrame) -> pd.Series:
     """A short name for each row's configuration, from the settings that differ between rows:
     `perceptron`, `two_layer` for a sweep over models; `hidden=[1]`, ... for one over widths."""
-    varying = [c for c in CONFIG_COLUMNS if summary[c].nunique(dropna=False) > 1] or ["model", "data"]
+    columns = [c for c in CONFIG_COLUMNS if c in summary]
+    varying = [c for c in columns if summary[c].nunique(dropna=False) > 1] or ["model", "data"]
     # A model's config sets its hidden widths: when every model has one, its name says it.
     if {"model", "hidden"} <= set(varying) and (summary.groupby("model")["hidden"].nunique() == 1).all():
         varying.remove("hidden")
+    # nnexp marks changed data in its name (`xor (targets=[1,0,0,1])`): the digest is shown
+    # only where equal names hide different data.
+    if {"data", "data_digest"} <= set(varying) and (summary.groupby("data")["data_digest"].nunique() == 1).all():
+        varying.remove("data_digest")
 
     def label(row: pd.Series) -> str:
         return " ".join(str(row[c]) if c in ("model", "data") else f"{c}={row[c]}" for c in varying)
@@ -211,6 +122,8 @@ def error_curves(summary: pd.DataFrame, histories: pd.DataFrame) -> dict[str, tu
 
 def write_plots(summary: pd.DataFrame, runs: Runs, folder: Path) -> list[str]:
     """Draw the report's plots into `folder`; return the markdown lines that show them."""
+    from nnexp import plots  # matplotlib: half a second to import, paid only where something is drawn
+
     summary = summary.assign(config=config_labels(summary))
     configs = list(dict.fromkeys(summary["config"]))  # first-seen order, as in comparison.csv
     shown = summary[summary["config"].isin(configs[: plots.MAX_CONFIGS])]
@@ -264,9 +177,10 @@ def _markdown(table: pd.DataFrame) -> str:
 
 
 def _shared(comparison: pd.DataFrame) -> tuple[list[str], str]:
-    """The settings every row shares, and a line that says them once: `data=xor, lr=1.0, ...`."""
-    shared = [c for c in CONFIG_COLUMNS if comparison[c].nunique(dropna=False) == 1]
-    return shared, ", ".join(f"{c}={comparison[c].iloc[0]}" for c in shared)
+    """The settings every row shares, and a line that says them once: `data=xor, lr=1.0, ...`.
+    A shared data_digest is left out of the line: the data's name says it to a reader."""
+    shared = [c for c in CONFIG_COLUMNS if c in comparison and comparison[c].nunique(dropna=False) == 1]
+    return shared, ", ".join(f"{c}={comparison[c].iloc[0]}" for c in shared if c != "data_digest")
 
 
 def _comparison_section(comparison: pd.DataFrame) -> list[str]:
@@ -274,7 +188,7 @@ def _comparison_section(comparison: pd.DataFrame) -> list[str]:
     if comparison.empty:
         return ["No run finished."]
     shared, line = _shared(comparison)
-    lines = ["Shared by every row: " + line, ""] if shared else []
+    lines = ["Shared by every row: " + line, ""] if line else []
     return lines + [_markdown(comparison.drop(columns=shared))]
 
 
@@ -288,6 +202,12 @@ def _glance(comparison: pd.DataFrame) -> list[tuple[str, str]]:
                 f"final error {_spread(row.final_error_min, row.final_error_max)}")
         if "probe_output_min" in comparison.columns:
             text += f"; probe output {_spread(row.probe_output_min, row.probe_output_max)}"
+        # getattr: a comparison.csv written before saturation was counted has no n_saturated.
+        if getattr(row, "n_saturated", 0):
+            text += (f"; {row.n_saturated} of {row.n_seeds} seeds saturated (outputs stuck at exactly "
+                     "0 or 1: lower train.lr)")
+        if row.n_diverged:
+            text += f"; {row.n_diverged} of {row.n_seeds} seeds diverged (no figures: lower train.lr)"
         lines.append((label, text))
     return lines
 
@@ -319,7 +239,7 @@ def repeated_seeds(summary: pd.DataFrame) -> pd.DataFrame:
     made twice, or overlapping `seed`/`replicas` ranges. The comparison counts every run."""
     if summary.empty:
         return pd.DataFrame()
-    keys = [*CONFIG_COLUMNS, "seed"]
+    keys = [*[c for c in CONFIG_COLUMNS if c in summary], "seed"]
     repeats = summary[summary.duplicated(subset=keys, keep=False)]
     return repeats.groupby(keys, sort=False, dropna=False)["run"].agg(list).reset_index()
 
@@ -335,25 +255,98 @@ def _repeated_seeds(summary: pd.DataFrame) -> list[str]:
     return lines + [""]
 
 
-def write_report(paths: list[Path]) -> tuple[pd.DataFrame, Runs]:
-    """Collect the runs below `paths` and write summary.csv, comparison.csv and report.md into
-    the first path. Returns the comparison table and what was found."""
+def _code_version(manifest: dict) -> str:
+    """What computed a run, in one line: `nnexp 0.1.0, commit 1a2b3c4d5e6f; python 3.11.7, numpy 2.4.6, ...`."""
+    git = manifest.get("git")
+    if isinstance(git, dict) and git.get("commit"):
+        commit = f"commit {str(git['commit'])[:12]}" + (" with uncommitted changes" if git.get("dirty") else "")
+    else:
+        commit = "not from a git checkout"
+    versions = manifest.get("versions")
+    libraries = ", ".join(f"{name} {version}" for name, version in versions.items()) \
+        if isinstance(versions, dict) else "library versions unknown"
+    return f"nnexp {manifest.get('nnexp_version', '(version unknown)')}, {commit}; {libraries}"
+
+
+def provenance(runs: Runs) -> tuple[dict[str, int], int]:
+    """({code version: number of finished runs it made}, number of finished runs without a manifest)."""
+    versions = pd.Series([_code_version(m) for m in runs.manifests if m is not None], dtype=object)
+    return versions.value_counts(sort=False).to_dict(), sum(m is None for m in runs.manifests)
+
+
+def mixed_code(runs: Runs) -> str:
+    """A warning when the finished runs came from different code ('' when not): their numbers
+    may then differ for a reason no column of the comparison shows."""
+    versions, _ = provenance(runs)
+    if len(versions) < 2:
+        return ""
+    return (f"the finished runs came from {len(versions)} different versions of the code (nnexp, its git "
+            "commit or the libraries): a difference between configurations may come from the code, not the settings")
+
+
+def _provenance_section(runs: Runs) -> list[str]:
+    versions, n_without = provenance(runs)
+    if not versions and not n_without:
+        return []
+    lines = ["## Provenance", "", "What computed the finished runs, from each run's manifest.json:", ""]
+    lines += [f"- {n} run{'s' * (n > 1)}: {version}" for version, n in versions.items()]
+    if n_without:
+        lines.append(f"- {n_without} run{'s' * (n_without > 1)} without manifest.json (made before nnexp "
+                     f"recorded one): what code computed {'them' if n_without > 1 else 'it'} is unknown")
+    return lines + [""]
+
+
+def _incomplete_sections(runs: Runs) -> list[str]:
+    """Runs that failed, cannot be read or never started, each with the command that reruns it."""
+    lines = []
+    if runs.failed:
+        lines += ["## Runs that did not finish", ""]
+        for name, overrides, error in runs.failed:
+            lines += [f"- `{name}`: {error}", f"  rerun just it: `python -m nnexp.run {overrides}`"]
+        lines.append("")
+    if runs.unreadable:
+        lines += ["## Runs that cannot be read", "", "Not counted anywhere above: their files cannot be "
+                  "trusted (empty, cut short, or results of another config).", ""]
+        for name, overrides, reason in runs.unreadable:
+            lines += [f"- `{name}`: {reason}", f"  rerun just it: `python -m nnexp.run {overrides}`"]
+        lines.append("")
+    if runs.sweep_errors:
+        lines += ["## Sweeps that cannot be read", ""]
+        lines += [f"- {error}: the jobs it asked for cannot be listed, so jobs that never started are "
+                  "not counted as missing" for error in runs.sweep_errors]
+        lines.append("")
+    if runs.missing:
+        lines += ["## Missing jobs (asked for, never started)", ""]
+        lines += [f"- rerun with `python -m nnexp.run {overrides}`" for overrides in runs.missing]
+        lines.append("")
+    if lines and runs.resume_command:
+        # Resuming never overwrites results (nnexp.resume): unreadable ones are for a person to look at.
+        unreadable = " Move the folders of the runs that cannot be read away first." if runs.unreadable else ""
+        lines += ["## Completing the sweep", "", f"`{runs.resume_command}` runs, in the sweep's own folder, "
+                  f"every job that has not finished; the finished jobs are kept.{unreadable}", ""]
+    return lines
+
+
+def write_report(paths: list[Path], out: Path | None = None) -> tuple[pd.DataFrame, Runs]:
+    """Collect the runs below `paths` and write summary.csv, comparison.csv, the plots and
+    report.md into `out` (default: the first path). Returns the comparison table and what was
+    found. ReportError for paths with no runs, or a folder the report cannot be written into."""
     runs = collect(paths)
-    folder = paths[0]
+    folder = out or paths[0]
     summary = _with_probe_outputs(runs)
     comparison = comparison_table(summary) if not summary.empty else pd.DataFrame()
-    write_csv(summary, folder / "summary.csv")
-    write_csv(comparison, folder / "comparison.csv")
-
     n_runs = summary["run"].nunique() if not summary.empty else 0
+    unfinished = f" ({runs.n_unfinished} of them unfinished: interrupted, or still running)" \
+        if runs.n_unfinished else ""
     lines = ["# nnexp report", ""]
     if runs.sweep_command:
         lines += [f"Sweep: `{runs.sweep_command}`", ""]
     lines += [
         f"Read from: {', '.join(str(p) for p in paths)}",
-        f"Runs: {n_runs} finished, {len(runs.failed)} failed, {len(runs.missing)} missing; "
-        f"{len(summary)} trained networks.",
+        f"Runs: {n_runs} finished, {len(runs.failed)} failed{unfinished}, {len(runs.unreadable)} unreadable, "
+        f"{len(runs.missing)} missing; {len(summary)} trained networks.",
         "",
+        *([f"**Warning**: {mixed_code(runs)}; see Provenance below.", ""] if mixed_code(runs) else []),
         *_at_a_glance(comparison),
         "## Comparison across seeds",
         "",
@@ -364,17 +357,18 @@ def write_report(paths: list[Path]) -> tuple[pd.DataFrame, Runs]:
         "",
         *_repeated_seeds(summary),
     ]
-    if not summary.empty:
-        lines += write_plots(summary, runs, folder)
-    if runs.failed:
-        lines += ["", "## Runs that did not finish", ""]
-        for name, overrides, error in runs.failed:
-            lines += [f"- `{name}`: {error}", f"  rerun just it: `python -m nnexp.run {overrides}`"]
-    if runs.missing:
-        lines += ["", "## Missing jobs (asked for, never started)", ""]
-        lines += [f"- rerun with `python -m nnexp.run {overrides}`" for overrides in runs.missing]
-    with atomic_path(folder / "report.md") as temporary:
-        temporary.write_text("\n".join(lines) + "\n")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_csv(summary, folder / "summary.csv")
+        write_csv(comparison, folder / "comparison.csv")
+        if not summary.empty:
+            lines += write_plots(summary, runs, folder)
+        lines += _provenance_section(runs) + _incomplete_sections(runs)
+        with atomic_path(folder / "report.md") as temporary:
+            temporary.write_text("\n".join(lines).rstrip("\n") + "\n")
+    except OSError as error:  # a read-only folder, a full disk, --out under a file
+        raise ReportError(f"cannot write the report into {folder}: {error.strerror or error}; "
+                          "--out DIR writes it into another folder") from None
     return comparison, runs
 
 
@@ -387,31 +381,66 @@ def print_comparison(comparison: pd.DataFrame) -> None:
     for label, text in _glance(comparison):
         print(f"{label}: {text}")
     shared, line = _shared(comparison)
-    if shared:
+    if line:
         print(f"shared by every row: {line}")
     table = comparison.drop(columns=shared)
     print(table.to_string(index=False, float_format="{:.4g}".format,
                           line_width=shutil.get_terminal_size().columns))
 
 
-def main(argv: list[str] | None = None) -> int:
-    paths = [Path(p) for p in (sys.argv[1:] if argv is None else argv)]
-    if not paths:
-        print("usage: python -m nnexp.report PATH [PATH ...]  (a sweep folder, a run folder or outputs/)",
-              file=sys.stderr)
-        return 2
-    try:
-        comparison, runs = write_report(paths)
-    except ReportError as error:
-        print(f"nnexp.report: {error}", file=sys.stderr)
-        return 2
-    print_comparison(comparison)
+def print_problems(runs: Runs) -> None:
+    """On the terminal, what report.md warns about and lists besides the comparison."""
+    if mixed_code(runs):
+        print(f"warning: {mixed_code(runs)} (report.md says which)")
+    n_repeated = len(repeated_seeds(runs.summary))
+    if n_repeated:
+        print(f"warning: {n_repeated} seed{'s were' if n_repeated > 1 else ' was'} trained more than once, "
+              "by several runs of one configuration; the comparison counts every run, so those seeds weigh "
+              "more than the others (report.md lists them)")
     for name, _, error in runs.failed:
         print(f"did not finish: {name}: {error}")
+    for name, _, reason in runs.unreadable:
+        print(f"unreadable: {name}: {reason}")
+    for error in runs.sweep_errors:
+        print(f"unreadable sweep: {error}: the jobs it asked for cannot be listed")
     for overrides in runs.missing:
         print(f"missing: {overrides}")
-    print(f"report: {paths[0] / 'report.md'}")
-    return 1 if runs.failed or runs.missing else 0
+    if runs.resume_command and (runs.failed or runs.unreadable or runs.missing):
+        print(f"complete the sweep: {runs.resume_command}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m nnexp.report", description="Compare the runs below each PATH: write summary.csv, "
+        "comparison.csv, plots and report.md, and print the comparison.",
+        epilog="exit codes: 0 every run finished; 1 some run failed, did not finish, cannot be read or is "
+        "missing; 2 a usage error, or a report that cannot be written; 130 interrupted.")
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                        help="a sweep folder, a run folder, or any folder above them (outputs/)")
+    parser.add_argument("--out", type=Path, metavar="DIR",
+                        help="write the report's files into DIR (created if need be), not into the first PATH")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m nnexp.report [--out DIR] PATH...`; returns the exit code (see the module's docstring)."""
+    try:
+        try:
+            arguments = _parser().parse_args(argv)
+        except SystemExit as exit:  # --help (0), or a usage error, said by argparse (2)
+            return exit.code
+        try:
+            comparison, runs = write_report(arguments.paths, arguments.out)
+        except ReportError as error:
+            print(f"nnexp.report: {error}", file=sys.stderr)
+            return 2
+        print_comparison(comparison)
+        print_problems(runs)
+        print(f"report: {(arguments.out or arguments.paths[0]) / 'report.md'}")
+        return 1 if runs.failed or runs.unreadable or runs.missing or runs.sweep_errors else 0
+    except KeyboardInterrupt:  # Ctrl-C: every file written is whole (atomic); no traceback
+        print("nnexp.report: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

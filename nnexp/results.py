@@ -8,6 +8,7 @@ Three tables per run, each one CSV in the run folder:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from contextlib import contextmanager
@@ -35,6 +36,37 @@ def diverged(network: Network, train_outputs: np.ndarray) -> np.ndarray:
     return ~finite
 
 
+# A sigmoid unit whose pre-activation is beyond this is pinned: its slope s * (1 - s) is below
+# 1.4e-11, so gradient descent at lr=1 would need some 1e10 steps to move it. Healthy trainings
+# stay far below (measured on xor and linear, lr 1 to 20, 1e5 to 1e6 iterations: at most 17);
+# lr=1e3 throws every seed past 29 in its first steps.
+PINNED_Z = 25.0
+
+
+def saturated(network: Network, X: np.ndarray) -> np.ndarray:
+    """(n_replicas,) True where some unit's pre-activation on a training sample is beyond
+    +-PINNED_Z: a replica with pinned units no longer learns through them, usually because
+    train.lr was so large that the first steps threw the weights far out (lr=1e3 on xor ends with
+    outputs at 0 and 1 and a final error of 0.5, which alone looks like the perceptron's honest
+    failure). X: (n_samples, n_inputs).
+    """
+    pinned = np.zeros(network.n_replicas, dtype=bool)
+    for z in network.pre_activations(X):
+        pinned |= (np.abs(z) > PINNED_Z).reshape(network.n_replicas, -1).any(axis=1)
+    return pinned
+
+
+def data_digest(dataset: Dataset) -> str:
+    """12 hex digits that change whenever the training inputs, targets or probes change: runs are
+    compared (pooled over seeds) only when their digests are equal."""
+    digest = hashlib.sha256()
+    for array in (dataset.inputs, dataset.targets, dataset.probes):
+        array = np.ascontiguousarray(array, dtype=np.float64)
+        digest.update(repr(array.shape).encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()[:12]
+
+
 def results_table(
     settings: dict, network: Network, dataset: Dataset, history: History,
     train_outputs: np.ndarray, threshold: float,
@@ -42,12 +74,14 @@ def results_table(
     """One row per replica: `settings` (model, data, hidden, ...), the seed, the final figures.
 
     train_outputs: (n_replicas, n_samples, 1), the outputs after the last update.
-    A diverged replica gets status 'diverged' and empty figures: no claim without a result.
+    status: 'ok'; 'saturated' (see `saturated`: figures kept, the run flagged); or 'diverged'
+    (weights or outputs not finite), whose figures are left empty: no claim without a result.
     """
     n_replicas = network.n_replicas
     residual = (dataset.targets - train_outputs).reshape(n_replicas, -1)
     correct = (labels(train_outputs, threshold) == dataset.targets).reshape(n_replicas, -1)
     failed = diverged(network, train_outputs)
+    stuck = saturated(network, dataset.inputs) & ~failed
     figures = pd.DataFrame({
         "seed": network.seeds_,
         "final_error": np.abs(residual).mean(axis=1),
@@ -55,7 +89,7 @@ def results_table(
         "train_accuracy": correct.mean(axis=1),
         # Replicas train together; each is charged an equal share of the wall time.
         "train_seconds": history.seconds / n_replicas,
-        "status": np.where(failed, "diverged", "ok"),
+        "status": np.where(failed, "diverged", np.where(stuck, "saturated", "ok")),
     })
     figures.loc[failed, ["final_error", "final_mse", "train_accuracy"]] = np.nan
     # Columns: model, data, seed, then the other settings, then the figures.
@@ -113,6 +147,8 @@ def atomic_path(path: Path) -> Iterator[Path]:
     try:
         yield temporary
         os.replace(temporary, path)
+    except OSError as error:  # name the file meant, not its temporary (pandas names neither)
+        raise OSError(error.errno, error.strerror or str(error), str(path)) from None
     finally:
         temporary.unlink(missing_ok=True)
 

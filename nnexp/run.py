@@ -6,39 +6,52 @@ Config in, parts built, training called, results written into Hydra's run folder
 from __future__ import annotations
 
 import json
-import os
-import sys
 from pathlib import Path
-from typing import NoReturn
 
 import hydra
+import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-import pandas as pd
 from omegaconf import DictConfig
 
-from nnexp import config, plots, presets, results, summary
+from nnexp import cli, config, manifest, presets, results, summary
 from nnexp.data import Dataset, make_dataset
+from nnexp.folders import FolderError
 from nnexp.network import Network
 from nnexp.train import fit
 
 config.register()
-try:
-    presets.register()
-except config.ConfigError as error:  # a broken file in experiments/: say which, run nothing
-    sys.exit(f"nnexp: {error}")
+presets.register()  # a broken file in experiments/ fails only the commands that pick it
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
 def main(cfg: DictConfig) -> float:
     """Train the configured network and write its tables and plot; return the mean final error."""
-    try:
-        config.check(cfg)
-        dataset = make_dataset(**cfg.data)
-    except config.ConfigError as error:
-        _refuse(error)
-    result_rows = train_and_write(cfg, dataset, Path(HydraConfig.get().runtime.output_dir))
+    hydra_config = HydraConfig.get()
+    run_dir = Path(hydra_config.runtime.output_dir)
+    if hydra_config.mode == RunMode.MULTIRUN:
+        # A single run claimed its folder before Hydra wrote into it (nnexp.callback); a sweep's
+        # job folder lies in a sweep folder claimed the same way, and is claimed here.
+        claim_job_folder(run_dir, hydra_config)
+    dataset = checked_dataset(cfg, hydra_config.runtime.choices.get("data"))
+    result_rows = train_and_write(cfg, dataset, run_dir)
     return float(result_rows["final_error"].mean())
+
+
+def checked_dataset(cfg: DictConfig, data_choice: str | None) -> Dataset:
+    """Check every value of `cfg` and build its dataset, named by what it holds (config.data_name);
+    raise ConfigError, naming the key, for the first mistake."""
+    config.check(cfg)
+    return make_dataset(**{**cfg.data, "name": config.data_name(cfg.data, data_choice)})
+
+
+def claim_job_folder(run_dir: Path, hydra_config: DictConfig) -> None:
+    """Claim a sweep job's folder with its manifest; a folder that holds another run fails the job."""
+    job = " ".join(["python -m nnexp.run", *hydra_config.overrides.task])
+    try:
+        manifest.claim(run_dir, command=job)
+    except FileExistsError:
+        raise FolderError(f"{run_dir} already holds a run; each folder holds exactly one.") from None
 
 
 def train_and_write(cfg: DictConfig, dataset: Dataset, run_dir: Path) -> pd.DataFrame:
@@ -57,6 +70,7 @@ def train_and_write(cfg: DictConfig, dataset: Dataset, run_dir: Path) -> pd.Data
         "hidden": json.dumps(network.hidden),
         **cfg.train,
         "threshold": cfg.threshold,
+        "data_digest": results.data_digest(dataset),
     }
     result_rows = results.results_table(settings, network, dataset, history, train_outputs, cfg.threshold)
     predictions = results.predictions_table(network, dataset, train_outputs, probe_outputs, cfg.threshold)
@@ -64,6 +78,8 @@ def train_and_write(cfg: DictConfig, dataset: Dataset, run_dir: Path) -> pd.Data
     results.write_csv(results.history_table(network, history), run_dir / "history.csv")
     results.write_csv(predictions, run_dir / "predictions.csv")
     if cfg.plot:
+        from nnexp import plots  # matplotlib: half a second to import, which plot=false and refusals skip
+
         title = f"{cfg.model.name} on {dataset.name}, {summary.seeds_text(seeds)}"
         plots.error_curve(history, network.seeds_, title, run_dir / "error_curve.png")
     # Written last: a folder with results.csv holds a finished run.
@@ -73,44 +89,5 @@ def train_and_write(cfg: DictConfig, dataset: Dataset, run_dir: Path) -> pd.Data
     return result_rows
 
 
-def _refuse(error: config.ConfigError) -> NoReturn:
-    """Stop on a user's mistake: one line and exit code 2 for a single run, whose folder keeps
-    the reason in error.txt for `nnexp.report`. In a sweep, raise, so that Hydra records this
-    job as failed and still runs the others (the sweep's callback writes its error.txt)."""
-    hydra_config = HydraConfig.get()
-    if hydra_config.mode == RunMode.RUN:
-        results.write_error(error, Path(hydra_config.runtime.output_dir))
-        print(f"nnexp: {error}", file=sys.stderr)
-        sys.exit(2)
-    raise error
-
-
-def cli() -> None:
-    """`python -m nnexp.run`: Hydra's main, with a mistake on the command line said in one line.
-
-    Hydra prints its own errors over several lines, with a hint to set HYDRA_FULL_ERROR=1. With
-    that variable set, Hydra raises instead, and `config.explain` says what the user got wrong;
-    anything that is not a config mistake keeps its traceback, since it is a bug to report.
-    A user who sets HYDRA_FULL_ERROR=1 gets Hydra's own behaviour. Ctrl-C exits with 130.
-    """
-    if os.environ.get("HYDRA_FULL_ERROR") == "1":
-        main()
-        return
-    os.environ["HYDRA_FULL_ERROR"] = "1"
-    try:
-        main()
-    except Exception as error:
-        message = config.explain(error)
-        if message is None:
-            raise
-        print(f"nnexp: {message}", file=sys.stderr)
-        sys.exit(2)
-    except KeyboardInterrupt:  # Ctrl-C: what was written stays whole (atomic files); no traceback
-        print("nnexp: interrupted", file=sys.stderr)
-        sys.exit(130)
-    finally:
-        del os.environ["HYDRA_FULL_ERROR"]
-
-
 if __name__ == "__main__":
-    cli()
+    cli.run(main)

@@ -29,6 +29,9 @@ def seeds_text(seeds: list[int]) -> str:
     return f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]} to {seeds[-1]}"
 
 
+# What a saturated run is, in words (nnexp.results.saturated).
+SATURATED = "sigmoid units pinned at 0 or 1, where their slope is below 1e-11 and training can no longer move them"
+
 # Up to this many replicas, the summary has a line per seed; above it, one line for them all.
 MAX_SEED_LINES = 10
 
@@ -50,22 +53,24 @@ def _log_each_seed(result_rows, probes, inputs) -> None:
         log.info(f"{first.model} on {first.data}: {len(result_rows)} networks trained together, "
                  f"{first.iterations:,} iterations in {result_rows['train_seconds'].sum():.2f} s")
     for row in result_rows.itertuples():
-        if row.status != "ok":
+        if row.status == "diverged":
             log.info(f"{row.model} on {row.data}, seed {row.seed}: DIVERGED (weights or outputs "
                      f"no longer finite numbers); try a smaller train.lr than {row.lr}")
             continue
         timing = "" if together else f", {row.iterations:,} iterations in {row.train_seconds:.2f} s"
         log.info(f"{row.model} on {row.data}, seed {row.seed}: final error {row.final_error:.4g}, "
                  f"training accuracy {row.train_accuracy:.0%}{timing}")
+        if row.status == "saturated":
+            log.info(f"  SATURATED: {SATURATED}; try a smaller train.lr than {row.lr}")
         for probe in probes[probes["seed"] == row.seed].itertuples(index=False):
             probe = probe._asdict()
-            log.info(f"  probe [{_inputs_text(probe, inputs)}] -> output {probe['output']:.4f}, "
+            log.info(f"  probe [{_inputs_text(probe, inputs)}] -> output {output_text(probe['output'], row.threshold)}, "
                      f"label {probe['label']}")
 
 
 def _log_all_seeds(result_rows, probes, inputs) -> None:
     first = result_rows.iloc[0]
-    ok = result_rows[result_rows["status"] == "ok"]
+    ok = result_rows[result_rows["status"] != "diverged"]
     error = ok["final_error"]
     seconds = result_rows["train_seconds"].sum()
     log.info(
@@ -76,11 +81,24 @@ def _log_all_seeds(result_rows, probes, inputs) -> None:
     log.info(f"  training accuracy 100% at {(ok['train_accuracy'] == 1.0).sum()} of {len(result_rows)} seeds")
     if len(ok) < len(result_rows):
         log.info(f"  DIVERGED at {len(result_rows) - len(ok)} seeds; try a smaller train.lr than {first.lr}")
+    n_saturated = (result_rows["status"] == "saturated").sum()
+    if n_saturated:
+        log.info(f"  SATURATED at {n_saturated} seeds ({SATURATED}); try a smaller train.lr than {first.lr}")
     probes = probes.assign(k=probes.groupby("seed").cumcount())
     for _, rows in probes.groupby("k"):
         output = rows["output"]
         log.info(f"  probe [{_inputs_text(rows.iloc[0], inputs)}] -> output median {output.median():.4f}, "
                  f"min {output.min():.4f}, max {output.max():.4f}; label 1 at {int(rows['label'].sum())} seeds")
+
+
+def output_text(output: float, threshold: float) -> str:
+    """An output with four decimals, or with every digit it has when four would hide which side
+    of the threshold it is on: the perceptron's 0.5000000000000001 on xor is labelled 1, and
+    `0.5000, label 1` would read as a tie broken the wrong way."""
+    text = f"{output:.4f}"
+    if text == f"{threshold:.4f}" and output != threshold:
+        return repr(float(output))
+    return text
 
 
 def _inputs_text(probe, inputs) -> str:

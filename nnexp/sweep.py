@@ -1,5 +1,14 @@
-"""The sweep's Hydra callback (conf/config.yaml): a progress line per finished job, and the
-sweep's report (nnexp.report) written once every job it asked for has finished or failed."""
+"""A sweep's progress: a line per finished job, and the sweep's report (nnexp.report) written once
+every job it asked for has finished or failed. Driven by the Hydra callback (nnexp.callback).
+
+The report is written when a job ends, not when the sweep does: Hydra skips `on_multirun_end`
+when a job raised, and with the joblib or submitit launchers a job ends in its own process (on a
+cluster node, for SLURM). Each finished job takes a number, k of N, that no other job can take
+(`_finished_number`); the job that takes N writes the report. The comparison is printed by the
+process the user started, whichever launcher ran the jobs: there, after the last job, when the
+sweep ends, or at the latest when the process exits (Hydra skips `on_multirun_end` when a job
+failed).
+"""
 
 from __future__ import annotations
 
@@ -10,30 +19,23 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from hydra.core.utils import JobReturn, JobStatus
-from hydra.experimental.callback import Callback
-from hydra.types import RunMode
-from omegaconf import DictConfig
 
-from nnexp.report import _as_written, _multirun_config, print_comparison, sweep_jobs, write_report
-from nnexp.results import write_error
-
+from nnexp.report import print_comparison, print_problems, write_report
+from nnexp.runs import Runs, read_sweep
 
 # In a sweep folder: one empty file per finished job, named 1, 2, ..., in the order they finished.
 DONE_FOLDER = ".nnexp_done"
 
 
-class SweepReport(Callback):
-    """Hydra callback (conf/config.yaml): a progress line per finished job, and the sweep's
-    report once every job it asked for has finished or failed.
+class ReportNotWritten(Exception):
+    """The sweep ran, but its report is not on disk. One line."""
 
-    The report is written from `on_job_end`, not `on_multirun_end`: Hydra skips the latter when
-    a job raised, and with the joblib or submitit launchers `on_job_end` runs in the job's own
-    process (on a cluster node, for SLURM). Each finished job takes a number, k of N, that no
-    other job can take (`_finished_number`); the job that takes N writes the report. The
-    comparison is printed by the process the user started, whichever launcher ran the jobs:
-    there, after the last job, when the sweep ends, or at the latest when the process exits
-    (Hydra skips `on_multirun_end` when a job failed).
+
+class SweepProgress:
+    """The progress of the sweeps this process started or runs jobs of, by sweep folder.
+
+    Its state travels with the Hydra callback to the launchers' worker processes (pickled), where
+    `job_end` runs; `start` and `end` run in the process the user started.
     """
 
     def __init__(self) -> None:
@@ -41,74 +43,102 @@ class SweepReport(Callback):
         self._n_jobs: dict[Path, int] = {}
         self._started = 0.0  # when this sweep started: an older report in its folder is not its own
         self._printed = False
+        self.report_failed: str | None = None  # why the report could not be written, if it could not
 
-    def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+    def start(self, sweep: Path, n_jobs: int, n_finished: int = 0) -> None:
+        """A sweep of `n_jobs` jobs starts in `sweep`, `n_finished` of them finished already (a
+        resumed sweep): they keep their numbers 1..n_finished, the jobs that run take the rest."""
         self._main_pid = os.getpid()
-        sweep = Path(os.path.abspath(config.hydra.sweep.dir))
-        # A sweep run again into the same folder counts its jobs afresh.
         done = sweep / DONE_FOLDER
         for file in done.glob("*") if done.is_dir() else []:
             file.unlink()
-        self._n_jobs[sweep] = n_jobs = len(sweep_jobs(config))
+        done.mkdir(exist_ok=True)
+        for k in range(1, n_finished + 1):
+            (done / str(k)).touch()
+        self._n_jobs[sweep] = n_jobs
         self._started = time.time()
-        print(f"nnexp: {n_jobs} jobs into {sweep}; the report will be {sweep / 'report.md'}", flush=True)
+        to_run = f"{n_jobs - n_finished} of {n_jobs} jobs (the others finished before)" if n_finished \
+            else f"{n_jobs} jobs"
+        print(f"nnexp: {to_run} into {sweep}; the report will be {sweep / 'report.md'}", flush=True)
         atexit.register(self._at_exit, sweep)
 
-    def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs) -> None:
-        if config.hydra.mode != RunMode.MULTIRUN:
-            return
-        run = Path(os.path.abspath(config.hydra.runtime.output_dir))
-        sweep = Path(os.path.abspath(config.hydra.sweep.dir))
-        overrides = " ".join(_as_written(config.hydra.overrides.task))
-        if job_return.status == JobStatus.FAILED:
-            message = write_error(job_return._return_value, run)  # .return_value would raise it
-            line = f"FAILED: {message}"
+    def job_end(self, sweep: Path, run: Path, overrides: str, failure: str | None) -> None:
+        """A job of `sweep` ended in folder `run`: say so, and write the report if it was the last."""
+        if failure is not None:
+            line = f"FAILED: {failure}"
         else:
             rows = pd.read_csv(run / "results.csv")
             line = f"final_error={rows['final_error'].mean():.4g} accuracy={rows['train_accuracy'].mean():.0%}"
             if len(rows) > 1:
                 line += f" (means over {len(rows)} seeds)"
-        if sweep not in self._n_jobs:  # the job's own config holds its overrides, not the sweep's
-            self._n_jobs[sweep] = len(sweep_jobs(_multirun_config(sweep)))
+        if sweep not in self._n_jobs:  # a worker that was not handed the count: read it from disk
+            self._n_jobs[sweep] = len(read_sweep(sweep).jobs or [])
         n_jobs = self._n_jobs[sweep]
         n_done = _finished_number(sweep / DONE_FOLDER)
         # The report first: a console that is gone (`| head`, a closed terminal) must not cost it.
-        comparison = write_report([sweep])[0] if n_done == n_jobs else None
+        written = self._write_report(sweep) if n_done == n_jobs else None
         print(f"[{n_done}/{n_jobs}] {overrides} {line}", flush=True)
-        if comparison is not None and os.getpid() == self._main_pid:
-            self._print(comparison, sweep)
+        if written is not None and os.getpid() == self._main_pid:
+            self._print(*written, sweep)
 
-    def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
-        """Every job succeeded. If they ran in other processes, show their report here."""
-        self._print_if_written(Path(os.path.abspath(config.hydra.sweep.dir)))
+    def write_and_print(self, sweep: Path) -> None:
+        """Write the sweep's report now (a resumed sweep with nothing left to run) and show it."""
+        written = self._write_report(sweep)
+        if written is not None:
+            self._print(*written, sweep)
+
+    def _write_report(self, sweep: Path) -> tuple[pd.DataFrame, Runs] | None:
+        """Write the sweep's report: (comparison, what was read), or None, having said why: a
+        sweep without its report has not done what it was asked, so the sweep then fails."""
+        try:
+            return write_report([sweep])
+        except Exception as error:  # noqa: BLE001 -- any failure: the jobs' files are still whole
+            self.report_failed = f"{type(error).__name__}: {error}"
+            print(f"nnexp: the sweep's report could not be written ({self.report_failed}); "
+                  f"python -m nnexp.report {sweep} retries it", file=sys.stderr, flush=True)
+            return None
+
+    def end(self, sweep: Path) -> bool:
+        """The sweep ended without a failed job. If its jobs ran in other processes, show their
+        report here; False if there is none to show (the report failed or was never written)."""
+        return self._print_if_written(sweep)
 
     def _print_if_written(self, sweep: Path) -> bool:
         """Show the report a job of this sweep wrote, unless shown already; False if there is none."""
         comparison = sweep / "comparison.csv"
         if not self._printed and comparison.exists() and comparison.stat().st_mtime >= self._started:
-            self._print(pd.read_csv(comparison), sweep)
+            self._print(pd.read_csv(comparison), None, sweep)
         return self._printed
 
     def _at_exit(self, sweep: Path) -> None:
         """The sweep's last word in the process the user started, if no hook had it: the report
         that a job in another process wrote (Hydra skips on_multirun_end after a failure), or,
         for a sweep stopped early (Ctrl-C), how to report the jobs that did finish."""
-        if os.getpid() != self._main_pid or self._print_if_written(sweep):
+        if os.getpid() != self._main_pid:
             return
-        n_jobs = self._n_jobs[sweep]
-        done = sweep / DONE_FOLDER
-        n_done = len(os.listdir(done)) if done.is_dir() else 0
-        if n_done == n_jobs:
-            print(f"nnexp: all {n_jobs} jobs finished, but the sweep stopped before its report; "
-                  f"python -m nnexp.report {sweep} writes it", file=sys.stderr, flush=True)
-        elif n_done:
-            print(f"nnexp: {n_done} of {n_jobs} jobs had finished when the sweep stopped; "
-                  f"python -m nnexp.report {sweep} reports them", file=sys.stderr, flush=True)
+        try:
+            if self._print_if_written(sweep):
+                return
+            n_jobs = self._n_jobs[sweep]
+            done = sweep / DONE_FOLDER
+            n_done = len(os.listdir(done)) if done.is_dir() else 0
+            if n_done == n_jobs:
+                print(f"nnexp: all {n_jobs} jobs finished, but the sweep stopped before its report; "
+                      f"python -m nnexp.report {sweep} writes it", file=sys.stderr, flush=True)
+            elif n_done:
+                print(f"nnexp: {n_done} of {n_jobs} jobs had finished when the sweep stopped; "
+                      f"python -m nnexp.report {sweep} reports them", file=sys.stderr, flush=True)
+        except OSError:  # the console or the folder is gone: nothing left to say it with
+            pass
 
-    def _print(self, comparison: pd.DataFrame, sweep: Path) -> None:
-        print_comparison(comparison)
-        print(f"report: {os.path.abspath(sweep / 'report.md')}", flush=True)
+    def _print(self, comparison: pd.DataFrame, runs: Runs | None, sweep: Path) -> None:
+        """The comparison on the console, and, when this process read the runs, what the report
+        warns about (mixed versions, seeds counted twice, runs it could not read)."""
         self._printed = True
+        print_comparison(comparison)
+        if runs is not None:
+            print_problems(runs)
+        print(f"report: {sweep / 'report.md'}", flush=True)
 
 
 def _finished_number(folder: Path) -> int:

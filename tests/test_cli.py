@@ -88,43 +88,62 @@ def test_a_run_lands_under_outputs_named_by_model_and_data(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "override, key",
+    "overrides, key",
     [
-        ("model=resnet", "model"),
-        ("data=mnist", "data"),
-        ("train.iterations=many", "train.iterations"),
-        ("train.iterations=0", "train.iterations"),
-        ("train.lr=0", "train.lr"),
-        ("train.lr=-0.5", "train.lr"),
-        ("train.lr=inf", "train.lr"),
-        ("train.lr=nan", "train.lr"),
-        ("model.hidden=[4,0]", "model.hidden"),
-        ("model.hidden=[wide]", "model.hidden"),
-        ("seed=-1", "seed"),
-        ("replicas=0", "replicas"),
-        ("replicas=-3", "replicas"),
-        ("replicas=2.5", "replicas"),
-        ("replicas=many", "replicas"),
-        ("plot=maybe", "plot"),
-        ("threshold=1.0", "threshold"),
-        ("threshold=0", "threshold"),
-        ("train.log_every=0", "train.log_every"),
-        ("epochs=5", "epochs"),
-        ("train.momentum=0.9", "train.momentum"),
-        ("data.targets=[0,1,1]", "data.targets"),
-        ("data.targets=[0,1,2,0]", "data.targets"),
-        ("data.probes=[[1,0]]", "data.probes"),
-        ("data.inputs=[[0,x,1]]", "data.inputs"),
+        (["model=resnet"], "model"),
+        (["data=mnist"], "data"),
+        (["train.iterations=many"], "train.iterations"),
+        (["train.iterations=0"], "train.iterations"),
+        (["train.lr=0"], "train.lr"),
+        (["train.lr=-0.5"], "train.lr"),
+        (["train.lr=inf"], "train.lr"),
+        (["train.lr=nan"], "train.lr"),
+        (["model.hidden=[4,0]"], "model.hidden"),
+        (["model.hidden=[wide]"], "model.hidden"),
+        (["model.hidden=[[4]]"], "model.hidden"),
+        (["seed=-1"], "seed"),
+        (["seed=99999999999999999999"], "seed"),
+        (["seed=9223372036854775807", "replicas=2"], "seed"),  # seed + 1 is past int64
+        (["replicas=0"], "replicas"),
+        (["replicas=-3"], "replicas"),
+        (["replicas=2.5"], "replicas"),
+        (["replicas=many"], "replicas"),
+        (["plot=maybe"], "plot"),
+        (["threshold=1.0"], "threshold"),
+        (["threshold=0"], "threshold"),
+        (["train.log_every=0"], "train.log_every"),
+        (["train.iterations=10000000000000"], "train.log_every"),  # a history that cannot fit in memory
+        (["epochs=5"], "epochs"),
+        (["+train.iters=500"], "train.iters"),
+        (["train.momentum=0.9"], "train.momentum"),
+        (["data.targets=[0,1,1]"], "data.targets"),
+        (["data.targets=[0,1,2,0]"], "data.targets"),
+        (["data.probes=[[1,0]]"], "data.probes"),
+        (["data.inputs=[[0,x,1]]"], "data.inputs"),
+        # A name that says what was trained: a perceptron has no hidden layer.
+        (["model=perceptron", "model.hidden=[4]"], "model.hidden"),
+        (["model=two_layer", "model.hidden=[4,4]"], "model.hidden"),
+        # A config group choice is a config's name, never a path to a file anywhere on disk.
+        (["data=../../../../tmp/x/evil"], "data"),
+        (["model=/etc/passwd"], "model"),
+        (["resume=true"], "resume"),  # resume completes a sweep; a single run has nothing to resume
     ],
 )
-def test_a_mistake_gets_one_line_naming_the_key_and_exit_code_2(tmp_path, override, key):
-    done = run_cli(override, "train.iterations=10" if "iterations" not in override else "seed=0",
-                   f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+def test_a_mistake_gets_one_line_naming_the_key_exit_code_2_and_leaves_nothing_behind(tmp_path, overrides, key):
+    done = run_cli(*overrides, *([] if any("iterations" in o for o in overrides) else ["train.iterations=10"]),
+                   cwd=tmp_path)
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith("nnexp: ") and key in line
     assert "Traceback" not in done.stderr + done.stdout
-    assert not (tmp_path / "run" / "results.csv").exists()
+    assert list(tmp_path.iterdir()) == []  # no run folder, not even an empty outputs/
+
+
+def test_an_empty_run_folder_is_refused_instead_of_writing_into_the_current_folder(tmp_path):
+    done = run_cli("hydra.run.dir=", "train.iterations=10", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip() == "nnexp: The 'hydra.run.dir' parameter must name a folder. Got '' instead."
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(
@@ -138,7 +157,7 @@ def test_a_mistake_gets_one_line_naming_the_key_and_exit_code_2(tmp_path, overri
         (["+train.iters=5"], "There is no 'train.iters' parameter. Did you mean 'train.iterations'? "
                              "Keys of train: iterations, lr, log_every."),
         (["+epochs=5"], "There is no 'epochs' parameter. "
-                        "Keys of the config: model, data, train, seed, replicas, threshold, plot."),
+                        "Keys of the config: model, data, train, seed, replicas, threshold, plot, resume."),
         (["train.iterations=many"], "The 'train.iterations' parameter must be an int. Got 'many' instead."),
         (["model.hidden=[4,wide]"], "The 'model.hidden' parameter must be a list of ints, e.g. [4, 4]. "
                                     "Got 'wide' at model.hidden[1] instead."),

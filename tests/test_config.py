@@ -3,6 +3,7 @@
 import re
 import shutil
 
+import numpy as np
 import pytest
 from hydra.errors import MissingConfigException
 
@@ -87,6 +88,13 @@ def test_check_refuses_a_key_the_schema_does_not_have(compose, override, message
      "e.g. [[0, 0, 1], [1, 1, 1]]."),
     ("name: mine\ninputs: [[0, 1]\ntargets: [1]\n",
      "{conf}/data/mine.yaml, line 3: not valid YAML: expected ',' or ']', but got '<scalar>'."),
+    # Hydra raises a bare UnicodeDecodeError, without the file's name.
+    (b"name: mine\ninputs: [[0, 1]]\ntargets: [1]\nprobes: []  # caf\xe9 (latin-1)\n",
+     "{conf}/data/mine.yaml, line 4: not UTF-8 text (byte 0xe9); save the file as UTF-8."),
+    # OmegaConf names the failing element by its index alone (full_key: 0).
+    ("name: mine\ninputs: [0, 1]\ntargets: [1]\nprobes: []\n",
+     "In config 'data/mine': the 'data.inputs' parameter must be a list of rows of numbers, "
+     "e.g. [[0, 0, 1], [1, 1, 1]]."),
 ])
 def test_a_mistake_in_a_config_file_is_said_in_one_line_naming_the_file(tmp_path, body, message):
     from hydra import compose, initialize_config_dir
@@ -95,10 +103,96 @@ def test_a_mistake_in_a_config_file_is_said_in_one_line_naming_the_file(tmp_path
 
     conf = tmp_path / "conf"
     shutil.copytree(CONF, conf)
-    (conf / "data" / "mine.yaml").write_text(body)
+    mine = conf / "data" / "mine.yaml"
+    mine.write_bytes(body) if isinstance(body, bytes) else mine.write_text(body)
     config.register()
     presets.register()
     with initialize_config_dir(config_dir=str(conf), version_base="1.3"):
         with pytest.raises(Exception) as caught:
             compose(config_name="config", overrides=["data=mine"])
     assert config.explain(caught.value) == message.format(conf=conf)
+
+
+def mistake(compose, *overrides: str) -> str | None:
+    """What `python -m nnexp.run OVERRIDES` says in its one line, from the same steps in-process."""
+    try:
+        cfg = compose(*overrides)
+        config.check(cfg)
+        make_dataset(**cfg.data)
+    except Exception as error:
+        return config.explain(error)
+    pytest.fail(f"{overrides} was accepted")
+
+
+ROWS = "a list of rows of numbers, e.g. [[0, 0, 1], [1, 1, 1]]"
+
+
+@pytest.mark.parametrize("override, message", [
+    # A flat list where rows are due: OmegaConf names the element by its index alone (full_key 0),
+    # which read as "The '' parameter must be a group of keys ...".
+    ("data.inputs=[1,2,3,4]", f"The 'data.inputs' parameter must be {ROWS}. Got 1 at data.inputs[0] instead."),
+    ("data.probes=[1,0,0]", f"The 'data.probes' parameter must be {ROWS}. Got 1 at data.probes[0] instead."),
+    ("data.inputs=[[0,1,1],3]", f"The 'data.inputs' parameter must be {ROWS}. Got 3 at data.inputs[1] instead."),
+    # A whole node that cannot merge: OmegaConf gives no value, which read as "Got None".
+    ("data.inputs={a:1}", f"The 'data.inputs' parameter must be {ROWS}. Got {{'a': 1}} instead."),
+    ("model.hidden=4", "The 'model.hidden' parameter must be a list of ints, e.g. [4, 4]. Got 4 instead."),
+    ("model.hidden={a:1}", "The 'model.hidden' parameter must be a list of ints, e.g. [4, 4]. Got {'a': 1} instead."),
+    # Nested targets passed the schema and were flattened without a word.
+    ("data.targets=[[0],[1],[1],[0]]", "The 'data.targets' parameter must be a list of numbers, one per row of "
+                                       "data.inputs, e.g. [0, 1, 1, 0]. Got [0] at data.targets[0] instead."),
+    ("data.targets=[[0],[1]]", "The 'data.targets' parameter must be a list of numbers, one per row of "
+                               "data.inputs, e.g. [0, 1, 1, 0]. Got [0] at data.targets[0] instead."),
+    # A mapping inside the targets reached NumPy, which raised.
+    ("data.targets=[0,1,1,{a:1}]", "The 'data.targets' parameter must hold numbers only. "
+                                   "Got {'a': 1} at data.targets[3] instead."),
+    # A value that is long is said by what it is, not echoed.
+    ("data.name=[" + ",".join(["1"] * 50) + "]", "The 'data.name' parameter must be a string. "
+                                                 "Got a list of 50 values instead."),
+])
+def test_a_value_of_the_wrong_shape_names_its_key_and_the_shape_it_needs(compose, override, message):
+    assert mistake(compose, override) == message
+
+
+@pytest.mark.parametrize("override, value", [("data=1", "1"), ("data=null", "None"), ("data=[1]", "1")])
+def test_a_group_given_something_other_than_a_name_is_said_in_one_line(compose, override, value):
+    # Hydra raised a bare ValueError or TypeError, which names neither the group nor its options.
+    assert mistake(compose, override) == (
+        f"The 'data' choice must be the name of a config in its group. Got {value} instead. "
+        f"Choose one of: and, linear, nand, or, xor."
+    )
+
+
+BIG = [[0, 1, 1]] * 200
+
+
+@pytest.mark.parametrize("inputs, targets, probes, message", [
+    ([*BIG[:-1], [0, "x", 1]], [0] * 200, [],
+     "The 'data.inputs' parameter must hold numbers only. Got 'x' at data.inputs[199][1] instead."),
+    ([*BIG[:-1], [0, float("inf"), 1]], [0] * 200, [],
+     "The 'data.inputs' parameter must hold finite numbers only. Got inf at data.inputs[199][1] instead."),
+    ([*BIG[:-1], [0, True, 1]], [0] * 200, [],
+     "The 'data.inputs' parameter must hold numbers only. Got True at data.inputs[199][1] instead."),
+    ([*BIG[:-1], [0, 1]], [0] * 200, [],
+     "The 'data.inputs' parameter must have rows of 3 values, as data.inputs[0] does. "
+     "Got 2 values at data.inputs[199] instead."),
+    ([*BIG[:-1], []], [0] * 200, [],
+     "The 'data.inputs' parameter must have rows of at least one value. Got an empty row at data.inputs[199] instead."),
+    (BIG, [0] * 199 + [0.5], [],
+     "The 'data.targets' parameter must hold only 0 and 1. Got 0.5 at data.targets[199] instead."),
+    (BIG, [0] * 199, [],
+     "The 'data.targets' parameter must have one value per row of data.inputs (200). Got 199 values instead."),
+    (BIG, [0] * 200, [[1, 0, 0], [1, 0, 0, 1]],
+     "The 'data.probes' parameter must have rows of 3 values, as data.inputs does. Got 4 values at data.probes[1] instead."),
+    (BIG, [0] * 200, [[1, 0, 0], list(range(100))],
+     "The 'data.probes' parameter must have rows of 3 values, as data.inputs does. Got 100 values at data.probes[1] instead."),
+])
+def test_a_mistake_in_a_big_dataset_names_the_row_and_value_never_the_data(inputs, targets, probes, message):
+    # The message named the key, then printed all 200 rows in its one line.
+    with pytest.raises(config.ConfigError) as error:
+        make_dataset("big", inputs, targets, probes)
+    assert str(error.value) == message
+
+
+def test_a_dataset_of_numpy_arrays_is_accepted():
+    dataset = make_dataset("xor", np.array(NOTEBOOK_INPUTS), np.array(TRUTH_TABLES["xor"]), np.array([[1, 0, 0]]))
+    assert dataset.inputs.tolist() == NOTEBOOK_INPUTS and dataset.probes.shape == (1, 3)

@@ -1,13 +1,17 @@
 """The studies in experiments/: each composes, each runs as a sweep, and `notebook` reproduces
 the notebook's three trainings."""
 
+import subprocess
+import sys
+
 import pandas as pd
 import pytest
+from hydra.core.config_store import ConfigStore
 from omegaconf import OmegaConf
 
 from conftest import ROOT, run_cli
 from nnexp import config, presets
-from nnexp.report import sweep_jobs
+from nnexp.overrides import sweep_jobs
 
 PRESETS = sorted(name for group, name in presets.preset_files() if group == "experiment")
 
@@ -86,13 +90,62 @@ def test_an_unknown_preset_is_refused_with_the_list_of_presets(tmp_path):
     assert "nope" in done.stderr and "xor_seeds" in done.stderr
 
 
-@pytest.mark.parametrize("text, reason", [
-    ("model: [unclosed\n", "is not a valid preset"),
-    ("- a\n- b\n", "must hold keys"),
+@pytest.fixture
+def broken_presets(tmp_path):
+    """A folder of presets to register, and the registry of unreadable ones left as it was found."""
+    before = dict(config.UNREADABLE)
+    yield tmp_path
+    config.UNREADABLE.clear()
+    config.UNREADABLE.update(before)
+
+
+@pytest.mark.parametrize("file, text, reason", [
+    ("broken.yaml", b"model: [unclosed\n", "broken.yaml, line 2: not valid YAML: expected ',' or ']'"),
+    ("broken.yaml", b"- a\n- b\n", "broken.yaml is not a valid preset: it must hold keys, not a list"),
+    ("broken.yaml", b"# @package _global_\nseed: 3  # caf\xe9\n",
+     "broken.yaml, line 2: not UTF-8 text (byte 0xe9); save the file as UTF-8."),
+    ("notebook/broken.yaml", b"train: {iterations: 10\n", "broken.yaml, line 2: not valid YAML"),
 ])
-def test_a_broken_preset_file_is_named(tmp_path, text, reason):
-    (tmp_path / "broken.yaml").write_text(text)
-    with pytest.raises(config.ConfigError, match=reason) as error:
-        presets.register(tmp_path)
-    assert str(tmp_path / "broken.yaml") in str(error.value)
-    assert "\n" not in str(error.value)
+def test_a_broken_preset_file_is_named(compose, broken_presets, file, text, reason):
+    # register() raised at import of nnexp.run, so one broken file stopped every command.
+    path = broken_presets / file
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(text)
+    presets.register(broken_presets)  # does not raise
+    group = "notebook" if "/" in file else "experiment"
+    assert "broken.yaml" not in ConfigStore.instance().list(group)  # so --help does not offer it
+    with pytest.raises(Exception) as caught:
+        compose("experiment=broken" if group == "experiment" else "+notebook=broken")
+    message = config.explain(caught.value)
+    assert message.startswith(str(path)) and reason in message
+    assert "\n" not in message
+
+
+def test_a_broken_preset_fails_only_the_commands_that_pick_it(tmp_path):
+    """The real command line, with experiments/ pointed at a folder holding one good preset and
+    one file that is not UTF-8: the good one runs, the broken one is refused in one line."""
+    experiments = tmp_path / "experiments"
+    experiments.mkdir()
+    (experiments / "tiny.yaml").write_text("# @package _global_\ntrain:\n  iterations: 10\n")
+    (experiments / "broken.yaml").write_bytes(b"# @package _global_\nseed: 3  # caf\xe9\n")
+    script = tmp_path / "nnexp_run.py"
+    script.write_text(
+        "import runpy\n"
+        "from pathlib import Path\n"
+        "from nnexp import presets\n"
+        f"presets.EXPERIMENTS = Path({str(experiments)!r})\n"
+        "runpy.run_module('nnexp.run', run_name='__main__', alter_sys=True)\n"
+    )
+
+    def run(*overrides):
+        return subprocess.run([sys.executable, str(script), *overrides], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=300)
+
+    done = run("experiment=tiny", f"hydra.run.dir={tmp_path / 'run'}")
+    assert done.returncode == 0, done.stderr
+    assert pd.read_csv(tmp_path / "run" / "results.csv")["iterations"].tolist() == [10]
+    done = run("experiment=broken", f"hydra.run.dir={tmp_path / 'refused'}")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"nnexp: {experiments / 'broken.yaml'}, line 2: not UTF-8 text (byte 0xe9); save the file as UTF-8."
+    ]

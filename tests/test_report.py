@@ -55,7 +55,7 @@ def test_the_report_says_what_was_swept_and_holds_the_comparison(sweep):
     folder, done = sweep
     report = (folder / "report.md").read_text()
     assert "model=perceptron,two_layer seed=0,1,2" in report
-    assert "6 finished, 0 failed, 0 missing" in report
+    assert "6 finished, 0 failed, 0 unreadable, 0 missing" in report
     assert "| perceptron |" in report and "| two_layer |" in report
     assert "report.md" in done.stdout
     comparison = pd.read_csv(folder / "comparison.csv").set_index("model")
@@ -126,7 +126,7 @@ def test_a_sweep_through_another_launcher_gets_the_same_report(tmp_path, launche
     jobs = pd.concat([pd.read_csv(f) for f in folder.glob("*/results.csv")])
     assert comparison["final_error_mean"].tolist() == pytest.approx(
         jobs.groupby("model")["final_error"].mean().tolist(), rel=1e-12)
-    assert "4 finished, 0 failed, 0 missing" in (folder / "report.md").read_text()
+    assert "4 finished, 0 failed, 0 unreadable, 0 missing" in (folder / "report.md").read_text()
     assert all((folder / name).exists() for name in PLOTS)
     assert f"report: {folder / 'report.md'}" in done.stdout  # shown by the process the user started
 
@@ -139,7 +139,7 @@ def test_parallel_jobs_number_themselves_and_a_failure_still_shows_the_report(tm
     progress = sorted(line.split("]")[0] + "]" for line in done.stdout.splitlines() if line.endswith(
         ("%", "instead.")) and line.startswith("["))
     assert progress == ["[1/4]", "[2/4]", "[3/4]", "[4/4]"]  # each number once, though jobs ran at once
-    assert "2 finished, 2 failed, 0 missing" in (folder / "report.md").read_text()
+    assert "2 finished, 2 failed, 0 unreadable, 0 missing" in (folder / "report.md").read_text()
     # Hydra skips on_multirun_end after a failure, and the jobs' hooks ran in the workers.
     assert done.stdout.count(f"report: {folder / 'report.md'}") == 1
 
@@ -216,6 +216,9 @@ def test_a_run_without_results_is_listed_as_unfinished(sweep, tmp_path):
     shutil.copytree(folder, copy)
     (broken,) = copy.glob("0_*")
     (broken / "results.csv").unlink()
+    # Without its manifest, as a run made before manifests: with one that says finished, a
+    # missing results.csv is unreadable (tests/test_runs.py).
+    (broken / "manifest.json").unlink(missing_ok=True)
     done = run_report(copy, cwd=tmp_path)
     assert done.returncode == 1
     assert f"did not finish: {broken.name}" in done.stdout
@@ -246,17 +249,18 @@ def test_report_on_a_single_run_folder(tmp_path):
 
 
 def test_report_lists_a_refused_run_with_its_reason(tmp_path):
-    # The refused run's folder holds its overrides as typed, `${nope}` included: the report
-    # reads them as text, and error.txt says why the run has no results.
-    assert run_cli("train.iterations=100", f"hydra.run.dir={tmp_path / 'good'}", cwd=tmp_path).returncode == 0
-    refused = run_cli("seed=${nope}", f"hydra.run.dir={tmp_path / 'refused'}", cwd=tmp_path)
-    assert refused.returncode == 2
-    done = run_report(tmp_path, cwd=tmp_path)
+    # A refused job keeps its folder (a refused single run leaves none, nnexp.folders), with its
+    # overrides as typed, `${nope}` included: the report reads them as text, and error.txt says
+    # why the job has no results.
+    folder = tmp_path / "sweep"
+    run_cli("-m", "seed=0,${nope}", "train.iterations=100", f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    done = run_report(folder, cwd=tmp_path)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
-    assert ("did not finish: refused: ConfigError: The 'seed' parameter cannot be read: "
-            "Interpolation key 'nope' not found.") in done.stdout
-    assert pd.read_csv(tmp_path / "comparison.csv")["n_seeds"].tolist() == [1]
+    (line,) = [line for line in done.stdout.splitlines() if line.startswith("did not finish: 1_")]
+    assert line.endswith(": ConfigError: The 'seed' parameter cannot be read: Interpolation key 'nope' not found.")
+    assert "missing:" not in done.stdout  # the job's folder is matched to the job multirun.yaml asks for
+    assert pd.read_csv(folder / "comparison.csv")["n_seeds"].tolist() == [1]
 
 
 def test_a_sweep_over_an_interpolation_is_reported_as_typed(tmp_path):
@@ -265,8 +269,9 @@ def test_a_sweep_over_an_interpolation_is_reported_as_typed(tmp_path):
                    f"hydra.sweep.dir={folder}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     report = (folder / "report.md").read_text()
-    assert "python -m nnexp.run -m seed=0,1 train.log_every=${train.iterations} train.iterations=30" in report
-    assert "2 finished, 0 failed, 0 missing" in report
+    # Quoted for the shell, so that pasting it reruns the very sweep ($ would be expanded).
+    assert "python -m nnexp.run -m seed=0,1 'train.log_every=${train.iterations}' train.iterations=30" in report
+    assert "2 finished, 0 failed, 0 unreadable, 0 missing" in report
     assert pd.read_csv(folder / "summary.csv")["log_every"].tolist() == [30, 30]
 
 
@@ -290,7 +295,7 @@ def test_a_failing_job_does_not_sink_the_sweep(tmp_path):
     assert "[3/3] model=two_layer threshold=0.25" in done.stdout  # the job after it still ran
     assert len(list(folder.glob("*/results.csv"))) == 2
     report = (folder / "report.md").read_text()
-    assert "2 finished, 1 failed, 0 missing" in report
+    assert "2 finished, 1 failed, 0 unreadable, 0 missing" in report
     assert "The 'threshold' parameter must be a float in the open range (0, 1)" in report
     assert "`python -m nnexp.run model=two_layer threshold=1.5 train.iterations=100`" in report
     assert pd.read_csv(folder / "comparison.csv")["n_seeds"].sum() == 2

@@ -1,0 +1,150 @@
+"""nnexp's Hydra callback (conf/config.yaml): a run's and a sweep's life, hook by hook.
+
+    on_run_start       a single run: refuse a mistake before any folder exists, then claim a
+                       folder of its own (nnexp.folders) before Hydra writes into it
+    on_run_end         a single run that failed: its error ends the command (nnexp.cli says it)
+    on_multirun_start  a sweep: claim its folder, or reopen it to resume (nnexp.resume), and pin
+                       its absolute path for every job, whatever the launcher or working directory
+    on_job_end         how the job ended, in its folder (error.txt, manifest.json); for a sweep's
+                       job, its progress line and, for the last one, the report (nnexp.sweep)
+    on_multirun_end    show the report that a job in another process wrote
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from pathlib import Path
+
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.utils import JobReturn, JobStatus
+from hydra.experimental.callback import Callback
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
+
+from nnexp import console, manifest, resume
+from nnexp.config import ConfigError
+from nnexp.folders import claim_run_folder, claim_sweep_folder
+from nnexp.overrides import as_written, job_key, quote, sweep_jobs
+from nnexp.results import write_error
+from nnexp.sweep import ReportNotWritten, SweepProgress
+
+
+class Refusal(BaseException):
+    """Carries an error out of a Hydra hook: Hydra turns an Exception raised in a callback into a
+    warning and goes on, which would run a refused run or sweep anyway. nnexp.cli unwraps it."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _refusing(hook):
+    """Make `hook` stop the command on an error, with the error, instead of Hydra's warning."""
+    @functools.wraps(hook)
+    def wrapped(*args, **kwargs):
+        try:
+            return hook(*args, **kwargs)
+        except Exception as error:
+            raise Refusal(error) from error
+    return wrapped
+
+
+class NnexpCallback(Callback):
+    def __init__(self) -> None:
+        self.progress = SweepProgress()
+
+    @_refusing
+    def on_run_start(self, config: DictConfig, **kwargs) -> None:
+        from nnexp.run import checked_dataset  # nnexp.run imports Hydra's main; only runs need it
+
+        if config.resume:
+            raise ConfigError("resume=true completes a sweep: use it with -m and hydra.sweep.dir=FOLDER.")
+        checked_dataset(config, config.hydra.runtime.choices.get("data"))
+        HydraConfig.instance().set_config(config)  # as run_job does, for ${hydra:...} in the folder's name
+        path = _folder(config, "hydra.run.dir")
+        folder, _ = claim_run_folder(path, named_by_user=_given(config, "hydra.run.dir"))
+        with read_write(config.hydra):
+            config.hydra.run.dir = str(folder)
+
+    def on_run_end(self, config: DictConfig, job_return: JobReturn, **kwargs) -> None:
+        """A single run that failed ends the command with its error, said by nnexp.cli (Hydra
+        would print a line of its own first, `Error executing job with overrides: [...]`)."""
+        if job_return.status == JobStatus.FAILED:
+            raise Refusal(job_return._return_value)
+
+    @_refusing
+    def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        named = _given(config, "hydra.sweep.dir")
+        if config.resume and not named:
+            raise ConfigError("resume=true completes the sweep in a folder: name it with hydra.sweep.dir=FOLDER.")
+        subdir = OmegaConf.to_container(config.hydra.sweep, resolve=False)["subdir"]
+        if not re.search(r"\$\{hydra\.job\.(num|id)\}", str(subdir)):
+            raise ConfigError("The 'hydra.sweep.subdir' parameter must contain ${hydra.job.num}, so that every "
+                              f"job of the sweep gets a folder of its own. Got {subdir!r} instead.")
+        if str(subdir).startswith("/") or ".." in str(subdir).split("/"):
+            raise ConfigError("The 'hydra.sweep.subdir' parameter must name a folder inside the sweep folder. "
+                              f"Got {subdir!r} instead.")
+        _register_sweeper()
+        sweep = claim_sweep_folder(_folder(config, "hydra.sweep.dir"), named, config.resume)
+        if config.hydra.runtime.choices.get("hydra/launcher") == "submitit_local":
+            # Its per-job controllers would each print a traceback on Ctrl-C; their log keeps them.
+            console.send_child_stderr_to(sweep / ".submitit" / "controllers.log")
+        # Every job composes its config anew from the sweep's hydra overrides (a launcher's worker,
+        # a SLURM node, a job with hydra.job.chdir=true): pin the folder there, absolute.
+        with read_write(config.hydra), open_dict(config.hydra):
+            config.hydra.sweep.dir = str(sweep)
+            config.hydra.overrides.hydra.append(f"hydra.sweep.dir={quote(str(sweep))}")
+        if not config.resume:
+            self.progress.start(sweep, len(sweep_jobs(config)))
+            return
+        plan = resume.make_plan(config, sweep)
+        self.progress.start(sweep, plan.n_jobs, len(plan.finished))
+        if not plan.to_run:  # every job had finished: no job will end to write the report
+            self.progress.write_and_print(sweep)
+
+    def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs) -> None:
+        run = Path(config.hydra.runtime.output_dir)
+        failure = None
+        if job_return.status == JobStatus.FAILED:
+            failure = write_error(job_return._return_value, run)  # .return_value would raise it
+        if manifest.is_claimed_here(run):
+            manifest.finish(run, "failed" if failure else "finished", failure)
+        if config.hydra.mode == RunMode.MULTIRUN:
+            overrides = " ".join(job_key(as_written(config.hydra.overrides.task)))
+            self.progress.job_end(Path(config.hydra.sweep.dir), run, overrides, failure)
+
+    @_refusing
+    def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
+        """Every job succeeded. If they ran in other processes, show their report here; a sweep
+        whose report was not written fails."""
+        sweep = Path(config.hydra.sweep.dir)
+        if not self.progress.end(sweep):
+            raise ReportNotWritten(f"every job finished, but the sweep's report was not written"
+                                   f"{': ' + self.progress.report_failed if self.progress.report_failed else ''}; "
+                                   f"python -m nnexp.report {sweep} writes it")
+
+
+def _register_sweeper() -> None:
+    """Make nnexp's sweeper known to Hydra (conf/hydra/sweeper/nnexp.yaml). Hydra finds plugins by
+    listing the hydra_plugins package, which an editable install (`pip install -e .`) hides; its
+    documented remedy is to register the class. Only a sweep's own process instantiates it."""
+    from hydra.core.plugins import Plugins
+    from hydra_plugins.nnexp_sweeper import NnexpSweeper
+
+    Plugins.instance().register(NnexpSweeper)
+
+
+def _folder(config: DictConfig, key: str) -> Path:
+    """The absolute folder `key` (hydra.run.dir, hydra.sweep.dir) names; ConfigError if it is empty."""
+    value = OmegaConf.select(config, key)
+    if value is None or not str(value).strip():
+        raise ConfigError(f"The '{key}' parameter must name a folder. Got {value!r} instead.")
+    return Path(os.path.abspath(os.path.expanduser(str(value))))
+
+
+def _given(config: DictConfig, key: str) -> bool:
+    """True if the command line set `key` (a hydra override), rather than nnexp's config or a study."""
+    overrides = OmegaConf.to_container(config.hydra.overrides.hydra, resolve=False)  # as typed: ${...} stays
+    return any(override.partition("=")[0].lstrip("+") == key for override in overrides)

@@ -1,0 +1,217 @@
+"""Run and sweep folders: each holds exactly one run, or one sweep, and is claimed before
+anything is written into it.
+
+A run claims its folder by creating manifest.json in it exclusively (O_EXCL); a sweep claims its
+folder by creating `.nnexp_sweep` exclusively and holds a lock on that file while it runs. Both
+creations are atomic between processes and on shared file systems, so runs started in the same
+second, by any launcher, never share a folder: a folder named after the time gets `-2`, `-3`,
+... when its name is taken, and a folder the user named that already holds something is refused.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import socket
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from nnexp.config import ConfigError
+from nnexp.manifest import MANIFEST_FILE, claim
+
+# In a sweep folder: created exclusively by the sweep that owns the folder, locked while it runs.
+SWEEP_CLAIM = ".nnexp_sweep"
+
+# Longest folder name nnexp makes: file systems allow 255 bytes, and the temporary files beside
+# results (`.results.csv.<pid>.<hex>.tmp`) are not in these names, so this leaves room to spare.
+MAX_NAME = 150
+
+
+class FolderError(Exception):
+    """A folder cannot be used, for a reason of the file system (exit code 1) or because another
+    run or sweep holds it (exit code 2: the user chose it). The message is one line."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def safe_name(text: str) -> str:
+    """`text` as one folder name: path separators and NUL replaced by `_`, so that no value
+    (`data.name=../../x`) can place a folder outside outputs/ or its sweep; names longer than
+    MAX_NAME bytes keep their start and end in a digest of the whole, so they stay distinct."""
+    name = "".join("_" if char in "/\\\0" else char for char in str(text)) or "_"
+    if name in (".", ".."):
+        name = name.replace(".", "_")
+    if len(name.encode()) <= MAX_NAME:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+    start = name.encode()[: MAX_NAME - 14].decode(errors="ignore")
+    return f"{start}~{digest}"
+
+
+# `${nnexp.name:...}` in conf/config.yaml: run and job folder names. Registered on import, which
+# every process that resolves a run's folder does (Hydra's main imports nnexp.run, a launcher's
+# worker unpickles its task function from it).
+OmegaConf.register_new_resolver("nnexp.name", safe_name, replace=True)
+
+
+def claim_run_folder(path: Path, named_by_user: bool) -> tuple[Path, list[Path]]:
+    """Create and claim a run folder at `path`; return it and the folders created on the way.
+
+    named_by_user: the user chose `path` (hydra.run.dir=...): if it holds anything already, it is
+    refused. Otherwise `path` is a name made from the time, and a taken name becomes path-2, ...
+    The created folders are what a refused run removes again, so that it leaves nothing behind.
+    """
+    created = _make_parents(path.parent)
+    for candidate in _candidates(path, named_by_user):
+        made = _make_folder(candidate)
+        if made is None:
+            continue
+        if made or not any(candidate.iterdir()):
+            try:
+                claim(candidate)
+                return candidate, created + ([candidate] if made else [])
+            except FileExistsError:  # another run claimed it between our two calls
+                pass
+            except OSError as error:
+                raise FolderError(f"Cannot write into {candidate}: {_reason(error)}.") from None
+        if named_by_user:
+            holds = "another run" if (candidate / MANIFEST_FILE).exists() or (candidate / ".hydra").exists() \
+                else "files"
+            raise FolderError(f"{candidate} already holds {holds}; each folder holds exactly one run. "
+                              f"Choose a new hydra.run.dir, or leave it out for a folder of its own.", 2)
+    raise FolderError(f"No free folder name beside {path}.")  # 1,000 runs in one second
+
+
+def claim_sweep_folder(path: Path, named_by_user: bool, resume: bool) -> Path:
+    """Create (or, to resume, reopen) a sweep folder at `path`, claim it and lock it for as long
+    as this process lives; return it. Refuses a folder that holds another sweep (unless resuming
+    it) or a live sweep (always)."""
+    if resume:
+        if not (path / "multirun.yaml").is_file():
+            raise FolderError(f"{path} holds no sweep to resume (no multirun.yaml); "
+                              f"resume=true completes the sweep in hydra.sweep.dir.", 2)
+        _lock(path / SWEEP_CLAIM)
+        return path
+    _make_parents(path.parent)
+    for candidate in _candidates(path, named_by_user):
+        made = _make_folder(candidate)
+        if made is None:
+            continue
+        try:
+            descriptor = os.open(candidate / SWEEP_CLAIM, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            os.close(descriptor)
+        except FileExistsError:
+            if named_by_user:
+                raise FolderError(f"{candidate} already holds a sweep. Add resume=true to complete it "
+                                  f"(its finished jobs are kept), or choose a new hydra.sweep.dir.", 2) from None
+            continue
+        except OSError as error:
+            raise FolderError(f"Cannot write into {candidate}: {_reason(error)}.") from None
+        others = [entry.name for entry in candidate.iterdir() if entry.name != SWEEP_CLAIM]
+        if others:
+            (candidate / SWEEP_CLAIM).unlink()
+            if named_by_user:
+                what = "a sweep" if "multirun.yaml" in others else "files"
+                hint = " Add resume=true to complete it," if what == "a sweep" else ""
+                raise FolderError(f"{candidate} already holds {what}.{hint} Choose a new hydra.sweep.dir "
+                                  f"(a sweep folder holds one sweep).", 2)
+            continue
+        _lock(candidate / SWEEP_CLAIM)
+        return candidate
+    raise FolderError(f"No free folder name beside {path}.")
+
+
+# Open lock files of this process's sweeps; closing one (at exit) releases its lock.
+_locks: list[int] = []
+
+
+def _lock(file: Path) -> None:
+    """Hold an exclusive lock on `file` for the rest of this process, or raise FolderError if a
+    live process holds it. The kernel drops the lock when its process ends, however it ends, so
+    a sweep killed half way never leaves its folder locked."""
+    try:
+        descriptor = os.open(file, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise FolderError(f"Cannot write into {file.parent}: {_reason(error)}.") from None
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = _read_holder(file)
+        os.close(descriptor)
+        raise FolderError(f"A sweep is still running in {file.parent}{holder}; wait for it to end, "
+                          f"or stop it, before resuming.", 2) from None
+    except OSError as error:  # a file system without locks (some network mounts): go on unlocked
+        if error.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS):
+            raise
+    os.ftruncate(descriptor, 0)
+    os.write(descriptor, (json.dumps({"pid": os.getpid(), "hostname": socket.gethostname()}) + "\n").encode())
+    _locks.append(descriptor)
+
+
+def _read_holder(file: Path) -> str:
+    try:
+        holder = json.loads(file.read_text())
+        return f" (process {holder['pid']} on {holder['hostname']})"
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+
+
+def _candidates(path: Path, named_by_user: bool):
+    """`path`, then, unless the user named it, path-2 ... path-1000."""
+    yield path
+    if not named_by_user:
+        for k in range(2, 1001):
+            yield path.with_name(f"{path.name}-{k}")
+
+
+def _make_folder(path: Path) -> bool | None:
+    """Create `path`: True if created, False if it is a folder already, None if it is a file."""
+    try:
+        path.mkdir()
+        return True
+    except FileExistsError:
+        return False if path.is_dir() else None
+    except OSError as error:
+        raise FolderError(f"Cannot create the folder {path}: {_reason(error)}.") from None
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    """Create `folder` and its missing parents; return those created, outermost first."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for parent in reversed(missing):
+        try:
+            parent.mkdir(exist_ok=True)
+        except OSError as error:
+            raise FolderError(f"Cannot create the folder {parent}: {_reason(error)}.") from None
+    return list(reversed(missing))
+
+
+def remove_created(folders: list[Path]) -> None:
+    """Remove the folders a refused run created, innermost first, each only if empty but for
+    what nnexp itself put there (its manifest, Hydra's .hydra/ and the log)."""
+    for folder in reversed(folders):
+        for name in (MANIFEST_FILE, "run.log"):
+            (folder / name).unlink(missing_ok=True)
+        hydra = folder / ".hydra"
+        if hydra.is_dir():
+            for file in hydra.iterdir():
+                file.unlink()
+            hydra.rmdir()
+        try:
+            folder.rmdir()
+        except OSError:  # not empty: something else lives there now; leave it
+            return
+
+
+def _reason(error: OSError) -> str:
+    """The operating system's reason, in its words: `Permission denied`, `No space left on device`."""
+    return error.strerror or str(error)

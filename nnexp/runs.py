@@ -1,0 +1,476 @@
+"""Runs read from disk: every run folder below a path, and each one's files checked, not trusted.
+
+A run folder is one holding `.hydra/config.yaml`. `read_run` says what a folder holds:
+
+    finished    results.csv, history.csv and predictions.csv are whole and belong to the config
+    failed      error.txt, or manifest.json says failed
+    unfinished  no results.csv (interrupted, or still running), or manifest.json says so
+    unreadable  a file is empty, binary, cut short or of another config: `reason` names it
+
+An unreadable run is listed with its reason, never counted and never dropped. Temporary files
+(`.<name>.<pid>.<hex>.tmp`, left by a killed process) are never read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from omegaconf import OmegaConf
+from omegaconf._utils import get_yaml_loader
+from omegaconf.errors import OmegaConfBaseException
+
+from nnexp.config import ConfigError
+from nnexp.overrides import as_written, job_key, resume_command, sweep_command, sweep_jobs
+from nnexp.data import make_dataset
+from nnexp.results import ERROR_FILE, data_digest
+from nnexp.train import logged_iterations
+
+FINISHED, FAILED, UNFINISHED, UNREADABLE = "finished", "failed", "unfinished", "unreadable"
+MANIFEST_FILE = "manifest.json"
+MANIFEST_STATUSES = ["running", "finished", "failed", "interrupted"]
+
+RESULT_COLUMNS = ["model", "data", "seed", "hidden", "iterations", "lr", "log_every", "threshold",
+                  "data_digest", "final_error", "final_mse", "train_accuracy", "train_seconds", "status"]
+RESULT_STATUSES = ["ok", "saturated", "diverged"]
+FIGURES = ["final_error", "final_mse", "train_accuracy"]  # empty only for a diverged seed
+# Read as text: a digest of digits only, or a dataset called `1` or `None`, stays what it is.
+TEXT_COLUMNS = {"model": str, "data": str, "hidden": str, "data_digest": str, "status": str, "split": str}
+
+
+class ReportError(Exception):
+    """A path given to the report cannot be read as runs."""
+
+
+class Unreadable(Exception):
+    """A run's file cannot be trusted; the message is one line naming the file."""
+
+
+@dataclass
+class RunRecord:
+    """What one run folder holds. The tables are set for a finished run only, and checked:
+    results one row per seed, history and predictions every row the config asks for."""
+
+    folder: Path
+    status: str  # finished | failed | unfinished | unreadable
+    reason: str = ""  # one line: a failed run's error, why a run is unfinished or unreadable
+    config: dict | None = None  # .hydra/config.yaml as Hydra saved it, `${...}` unresolved
+    overrides: list[str] = field(default_factory=list)  # as typed: .hydra/overrides.yaml
+    manifest: dict | None = None  # manifest.json; None for runs made before nnexp wrote one
+    results: pd.DataFrame | None = None  # (n_seeds rows) results.csv, data_digest filled in
+    history: pd.DataFrame | None = None  # (n_seeds x n_logged rows) seed, iteration, error
+    predictions: pd.DataFrame | None = None  # (n_seeds x (n_samples + n_probes) rows)
+
+
+def read_run(folder: Path) -> RunRecord:
+    """Read and check one run folder; never raises for what the folder holds."""
+    record = RunRecord(Path(folder), UNREADABLE)
+    try:
+        _read_into(record)
+    except Unreadable as error:
+        record.status, record.reason = UNREADABLE, str(error)
+        record.results = record.history = record.predictions = None
+    return record
+
+
+def _read_into(record: RunRecord) -> None:
+    folder, hydra = record.folder, record.folder / ".hydra"
+    record.config = _yaml(hydra / "config.yaml", dict)
+    if (hydra / "overrides.yaml").exists():
+        try:
+            record.overrides = _overrides(_yaml(hydra / "overrides.yaml", list), "overrides.yaml")
+        except Unreadable:
+            record.overrides = _overrides_from_hydra(hydra)  # to match the job to its sweep
+            raise
+    manifest = record.manifest = _manifest(folder / MANIFEST_FILE)
+    if manifest is not None and manifest.get("config_sha256") is not None:
+        if manifest["config_sha256"] != hashlib.sha256((hydra / "config.yaml").read_bytes()).hexdigest():
+            raise Unreadable("manifest.json: stale: results of another config (.hydra/config.yaml "
+                             "changed after the run ended)")
+    ended = manifest["status"] if manifest else None
+    has_results = (folder / "results.csv").exists()
+    if ended == "failed" or (ended is None and not has_results and (folder / ERROR_FILE).exists()):
+        record.status = FAILED
+        record.reason = (manifest or {}).get("error") or _error_message(folder / ERROR_FILE)
+    elif ended in ("running", "interrupted"):
+        record.status = UNFINISHED
+        record.reason = ("interrupted (manifest.json)" if ended == "interrupted" else
+                         "still running, or killed (manifest.json: running)")
+    elif ended is None and not has_results:
+        record.status, record.reason = UNFINISHED, "no results.csv: interrupted, or still running"
+    else:
+        if not has_results:
+            raise Unreadable("results.csv: missing, though manifest.json says the run finished")
+        _read_tables(record)
+        record.status = FINISHED
+
+
+def _read_tables(record: RunRecord) -> None:
+    """Read the three tables and check each against the config: every column, every seed,
+    every row, the settings. A mismatch means another config's results, or a file cut short."""
+    expected = _expected(record.config)
+    results = _csv(record.folder / "results.csv", [c for c in RESULT_COLUMNS if c != "data_digest"])
+    record.results = _check_results(results, expected)
+    inputs = [f"x{i + 1}" for i in range(expected["n_inputs"])]
+    history = _csv(record.folder / "history.csv", ["seed", "iteration", "error"])
+    predictions = _csv(record.folder / "predictions.csv", ["seed", "split", *inputs, "target", "output", "label"])
+    record.history = _check_history(history, expected)
+    record.predictions = _check_predictions(predictions, expected, inputs)
+
+
+def _expected(config: dict) -> dict:
+    """What the tables must hold, from the config: seeds, settings, data sizes and digest."""
+    try:
+        # OmegaConf only where there is an interpolation to resolve: it costs most of a run's reading.
+        resolved = OmegaConf.to_container(OmegaConf.create(config), resolve=True) \
+            if "${" in json.dumps(config, default=str) else config
+        seed, replicas = _int(resolved, "seed"), _int(resolved, "replicas")
+        train, data = resolved["train"], resolved["data"]
+        dataset = make_dataset(data["name"], data["inputs"], data["targets"], data.get("probes", []))
+        return {
+            "seeds": list(range(seed, seed + replicas)),
+            "hidden": [int(width) for width in resolved["model"]["hidden"]],
+            "iterations": _int(train, "iterations"), "lr": float(train["lr"]),
+            "log_every": _int(train, "log_every"), "threshold": float(resolved["threshold"]),
+            "n_inputs": dataset.n_inputs, "n_samples": len(dataset.inputs), "n_probes": len(dataset.probes),
+            "data_digest": data_digest(dataset),
+        }
+    except KeyError as error:
+        raise Unreadable(f"config.yaml: no {error} key") from None
+    except (ConfigError, OmegaConfBaseException, ValueError, TypeError, AttributeError) as error:
+        # A `${...}` that does not resolve, a dataset make_dataset refuses, a list for a number
+        raise Unreadable(f"config.yaml: {_one_line(error)}") from None
+
+
+def _int(node: dict, key: str) -> int:
+    value = node[key]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{key} is {value!r}, not an int")
+    return value
+
+
+def _check_results(table: pd.DataFrame, expected: dict) -> pd.DataFrame:
+    file = "results.csv"
+    bad = ~table["status"].isin(RESULT_STATUSES).to_numpy()
+    if bad.any():  # a row cut short has no status, or part of one
+        raise Unreadable(f"{file}: row {_row(bad)} has status {_value(table['status'][bad].iloc[0])}, "
+                         f"not one of {', '.join(RESULT_STATUSES)} (cut short?)")
+    _numbers(table, file, ["seed", "iterations", "log_every"], whole=True)
+    _numbers(table, file, ["lr", "threshold", "train_seconds"])
+    _numbers(table, file, FIGURES, blank=(table["status"] == "diverged").to_numpy())
+    seeds = sorted(table["seed"].tolist())
+    if seeds != expected["seeds"]:
+        raise Unreadable(f"{file}: seeds {_seeds(seeds)}, but .hydra/config.yaml asks for {_seeds(expected['seeds'])}"
+                         f"{' (a seed twice)' if len(set(seeds)) < len(seeds) else ''}: stale or cut short")
+    hidden = table["hidden"].map(_widths)
+    settings = [("hidden", hidden, "model.hidden"), ("iterations", table["iterations"], "train.iterations"),
+                ("lr", table["lr"], "train.lr"), ("log_every", table["log_every"], "train.log_every"),
+                ("threshold", table["threshold"], "threshold")]
+    for column, values, key in settings:
+        wrong = np.array([value != expected[column] for value in values])
+        if wrong.any():
+            raise Unreadable(f"{file}: {column} {table[column][wrong].iloc[0]}, but .hydra/config.yaml has "
+                             f"{key}={expected[column]}: stale (results of another config)")
+    if "data_digest" not in table:  # a run made before nnexp wrote the digest: its config says it
+        return table.assign(data_digest=expected["data_digest"])[RESULT_COLUMNS]
+    wrong = table["data_digest"] != expected["data_digest"]
+    if wrong.any():
+        raise Unreadable(f"{file}: data_digest {table['data_digest'][wrong].iloc[0]}, but the data in "
+                         f".hydra/config.yaml has {expected['data_digest']}: stale (results of other data)")
+    return table
+
+
+def _check_history(table: pd.DataFrame, expected: dict) -> pd.DataFrame:
+    file = "history.csv"
+    _numbers(table, file, ["seed", "iteration"], whole=True)
+    _numbers(table, file, ["error"], blank=True)  # a diverged seed's error may be nan
+    logged = logged_iterations(expected["iterations"], expected["log_every"])
+    seeds = expected["seeds"]
+    if len(table) != len(seeds) * len(logged):
+        raise Unreadable(f"{file}: {len(table)} rows, but {len(seeds)} seeds x {len(logged)} logged "
+                         f"iterations make {len(seeds) * len(logged)} (cut short, or stale)")
+    rows = table.sort_values(["seed", "iteration"], kind="stable")
+    if not (np.array_equal(rows["seed"], np.repeat(seeds, len(logged)))
+            and np.array_equal(rows["iteration"], np.tile(logged, len(seeds)))):
+        raise Unreadable(f"{file}: its seeds and iterations are not those of .hydra/config.yaml (stale)")
+    return table
+
+
+def _check_predictions(table: pd.DataFrame, expected: dict, inputs: list[str]) -> pd.DataFrame:
+    file = "predictions.csv"
+    bad = ~table["split"].isin(["train", "probe"]).to_numpy()
+    if bad.any():
+        raise Unreadable(f"{file}: row {_row(bad)} has split {_value(table['split'][bad].iloc[0])}, "
+                         "not train or probe (cut short?)")
+    _numbers(table, file, ["seed"], whole=True)
+    _numbers(table, file, inputs)
+    _numbers(table, file, ["target", "output", "label"], blank=True)
+    n_rows = expected["n_samples"] + expected["n_probes"]
+    if len(table) != len(expected["seeds"]) * n_rows:
+        raise Unreadable(f"{file}: {len(table)} rows, but {len(expected['seeds'])} seeds x {n_rows} inputs "
+                         f"and probes make {len(expected['seeds']) * n_rows} (cut short, or stale)")
+    counts = table.groupby(["seed", "split"]).size()
+    for seed in expected["seeds"]:
+        for split, n in (("train", expected["n_samples"]), ("probe", expected["n_probes"])):
+            if counts.get((seed, split), 0) != n:
+                raise Unreadable(f"{file}: seed {seed} has {counts.get((seed, split), 0)} {split} rows, "
+                                 f"not {n} (stale)")
+    return table
+
+
+def _numbers(table: pd.DataFrame, file: str, columns: list[str], whole: bool = False,
+             blank: bool | np.ndarray = False) -> None:
+    """Make `columns` numeric in place; Unreadable for text, or for a blank not allowed by
+    `blank` (True: any row may be blank; a bool array: the rows that may)."""
+    for column in columns:
+        values = table[column]
+        if not pd.api.types.is_numeric_dtype(values):  # pandas read some text in it (or all blank)
+            numbers = pd.to_numeric(values, errors="coerce")
+            text = (numbers.isna() & values.notna()).to_numpy()
+            if text.any():
+                raise Unreadable(f"{file}: {column} holds {values[text].iloc[0]!r} in row {_row(text)}, "
+                                 "not a number")
+            values = table[column] = numbers
+        if blank is not True:
+            empty = values.isna().to_numpy() & ~np.asarray(blank)
+            if empty.any():
+                raise Unreadable(f"{file}: {column} is empty in row {_row(empty)} (cut short?)")
+        if whole and values.dtype.kind not in "iu":
+            if not (np.isfinite(values) & (values == np.round(values))).all():
+                raise Unreadable(f"{file}: {column} holds a number that is not whole")
+            table[column] = values.astype("int64")
+
+
+def _row(mask: np.ndarray) -> int:
+    """The file's line number of the first True row (the header is line 1)."""
+    return int(np.flatnonzero(mask)[0]) + 2
+
+
+def _value(value) -> str:
+    return repr(value) if isinstance(value, str) else "none"
+
+
+def _seeds(seeds: list[int]) -> str:
+    if seeds and seeds == list(range(seeds[0], seeds[0] + len(seeds))) and len(seeds) > 2:
+        return f"{seeds[0]} to {seeds[-1]}"
+    return ", ".join(map(str, seeds)) or "none"
+
+
+def _widths(text: str) -> list[int] | str:
+    """`[4, 4]` -> [4, 4]; anything else is returned as it is, to differ from every config."""
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return text
+
+
+# --- files: read as text, never trusted -------------------------------------------------
+
+def _text(file: Path) -> str:
+    """The file's text; Unreadable, naming it, if it is missing, empty, binary or not UTF-8."""
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        raise Unreadable(f"{file.name}: cannot be read: {error.strerror or error}") from None
+    if not data.strip():
+        raise Unreadable(f"{file.name}: empty")
+    if b"\0" in data:
+        raise Unreadable(f"{file.name}: binary, not text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise Unreadable(f"{file.name}: not UTF-8 text (byte {data[error.start]:#04x} at "
+                         f"position {error.start})") from None
+
+
+def _csv(file: Path, columns: list[str]) -> pd.DataFrame:
+    """A CSV table with at least `columns` and one row; text columns kept as text."""
+    if not file.exists():
+        raise Unreadable(f"{file.name}: missing")
+    try:
+        table = pd.read_csv(io.StringIO(_text(file)), dtype=TEXT_COLUMNS, keep_default_na=False,
+                            na_values=[""])
+    except (ValueError, pd.errors.ParserError) as error:  # EmptyDataError is a ValueError
+        raise Unreadable(f"{file.name}: not a CSV table: {_one_line(error)}") from None
+    missing = [column for column in columns if column not in table.columns]
+    if missing:
+        raise Unreadable(f"{file.name}: no column {', '.join(missing)}")
+    if table.empty:
+        raise Unreadable(f"{file.name}: header only, no rows (cut short?)")
+    return table
+
+
+class _YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """OmegaConf's YAML loader (`1e-3` is a float), on libyaml's parser: 8 times faster, and
+    parsing two YAML files per run was most of the time a report spent reading a run."""
+
+
+_YamlLoader.yaml_implicit_resolvers = {key: list(resolvers) for key, resolvers in
+                                       get_yaml_loader().yaml_implicit_resolvers.items()}
+
+
+def _yaml(file: Path, kind: type) -> dict | list:
+    """A YAML file that must hold a mapping (dict) or a list, read as OmegaConf reads it."""
+    try:
+        value = yaml.load(_text(file), Loader=_YamlLoader)
+    except yaml.YAMLError as error:
+        raise Unreadable(f"{file.name}: not YAML: {_one_line(error)}") from None
+    if not isinstance(value, kind):
+        raise Unreadable(f"{file.name}: holds {type(value).__name__}, not a {'mapping' if kind is dict else 'list'}")
+    return value
+
+
+def _overrides(value: list, name: str) -> list[str]:
+    if not all(isinstance(item, str) for item in value):
+        raise Unreadable(f"{name}: holds something other than overrides (key=value)")
+    return value
+
+
+def _overrides_from_hydra(hydra: Path) -> list[str]:
+    """The job's overrides from .hydra/hydra.yaml, which repeats them; [] if it cannot say."""
+    try:
+        overrides = _yaml(hydra / "hydra.yaml", dict)["hydra"]["overrides"]["task"]
+        return _overrides(overrides, "hydra.yaml")
+    except (Unreadable, KeyError, TypeError):
+        return []
+
+
+def _manifest(file: Path) -> dict | None:
+    """manifest.json (see nnexp.manifest), checked where the report relies on it; None if absent."""
+    if not file.exists():
+        return None
+    try:
+        manifest = json.loads(_text(file))
+    except ValueError as error:
+        raise Unreadable(f"{file.name}: not JSON: {_one_line(error)}") from None
+    if not isinstance(manifest, dict):
+        raise Unreadable(f"{file.name}: holds {type(manifest).__name__}, not an object")
+    if manifest.get("status") not in MANIFEST_STATUSES:
+        raise Unreadable(f"{file.name}: status {manifest.get('status')!r} is not one of {', '.join(MANIFEST_STATUSES)}")
+    if not isinstance(manifest.get("config_sha256"), (str, type(None))):
+        raise Unreadable(f"{file.name}: config_sha256 {manifest['config_sha256']!r} is not a digest")
+    return manifest
+
+
+def _error_message(file: Path) -> str:
+    try:
+        return " ".join(_text(file).split()) or "error.txt: empty"
+    except Unreadable as error:
+        return str(error)
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())[:300]
+
+
+# --- sweeps ---------------------------------------------------------------------------------
+
+@dataclass
+class Sweep:
+    """What a sweep folder's multirun.yaml says; `error` (one line) if it cannot be read."""
+
+    jobs: list[list[str]] | None = None  # the overrides of every job it asked for, resume=... left out
+    command: str | None = None  # the command that ran it
+    resume_command: str | None = None  # the command that completes it in place
+    error: str = ""
+
+
+def read_sweep(folder: Path) -> Sweep | None:
+    """The sweep in `folder`, None if it holds none (no multirun.yaml)."""
+    file = folder / "multirun.yaml"
+    if not file.exists():
+        return None
+    try:
+        config = OmegaConf.create(_yaml(file, dict))
+        return Sweep(jobs=[list(job_key(job)) for job in sweep_jobs(config)], command=sweep_command(config),
+                     resume_command=resume_command(config, folder))
+    except Unreadable as error:
+        return Sweep(error=str(error))
+    except Exception as error:  # Hydra's override grammar, a key that is missing, ...: any is a broken file
+        return Sweep(error=f"multirun.yaml: not a sweep's config: {_one_line(error)}")
+
+
+def run_folders(path: Path) -> list[Path]:
+    """Every run folder at or below `path`: those holding .hydra/config.yaml, in natural name
+    order, so that a sweep's job 2 comes before its job 10."""
+    def natural(run: Path) -> list:
+        return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", run.as_posix())]
+
+    return sorted((config.parent.parent for config in path.rglob(".hydra/config.yaml")), key=natural)
+
+
+# --- every run below the report's paths -----------------------------------------------------
+
+@dataclass
+class Runs:
+    """What was found on disk below the report's paths."""
+
+    summary: pd.DataFrame  # results.csv rows of every finished run, plus run and overrides
+    probes: pd.DataFrame  # predictions.csv probe rows of every finished run, plus run
+    histories: pd.DataFrame  # history.csv rows of every finished run, plus run
+    failed: list[tuple[str, str, str]] = field(default_factory=list)  # (run, overrides, error): did not finish
+    missing: list[str] = field(default_factory=list)  # overrides of jobs with no folder
+    sweep_command: str | None = None
+    unreadable: list[tuple[str, str, str]] = field(default_factory=list)  # (run, overrides, reason)
+    n_unfinished: int = 0  # of `failed`, the runs that stopped (or still run) without an error
+    sweep_errors: list[str] = field(default_factory=list)  # multirun.yaml files that cannot be read
+    manifests: list[dict | None] = field(default_factory=list)  # per finished run; None: made before manifests
+    resume_command: str | None = None  # completes the (first path's) sweep in place
+
+
+def collect(paths: list[Path]) -> Runs:
+    """Read every run below `paths`, each run folder once however the paths overlap (`a a`,
+    `a a/sub`); raise ReportError for a bad path or no runs at all."""
+    runs = Runs(pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
+    summaries, probes, histories = [], [], []
+    records: dict[Path, RunRecord] = {}  # by resolved folder
+    sweeps: set[Path] = set()
+    for path in paths:
+        if not path.is_dir():
+            raise ReportError(f"{path} is not a folder: give a sweep folder, a run folder or outputs/")
+        folders = run_folders(path)
+        if not folders:
+            raise ReportError(f"{path} holds no nnexp runs (no folder with .hydra/config.yaml below it)")
+        found = set()
+        for run in folders:
+            if run.resolve() not in records:
+                record = records[run.resolve()] = read_run(run)
+                # Relative to the first path, so that runs under several paths keep distinct names.
+                name = os.path.relpath(run, paths[0]) if run != paths[0] else run.name
+                overrides = " ".join(record.overrides)
+                if record.status == FINISHED:
+                    summaries.append(record.results.assign(run=name, overrides=overrides))
+                    predictions = record.predictions
+                    probes.append(predictions[predictions["split"] == "probe"].assign(run=name))
+                    histories.append(record.history.assign(run=name))
+                    runs.manifests.append(record.manifest)
+                elif record.status == UNREADABLE:
+                    runs.unreadable.append((name, overrides, record.reason))
+                else:
+                    runs.failed.append((name, overrides, record.reason))
+                    runs.n_unfinished += record.status == UNFINISHED
+            found.add(job_key(records[run.resolve()].overrides))
+        if path.resolve() in sweeps:
+            continue
+        sweeps.add(path.resolve())
+        sweep = read_sweep(path)
+        if sweep is not None and sweep.error:
+            runs.sweep_errors.append(f"{path / sweep.error}")
+        elif sweep is not None:
+            runs.missing += [" ".join(job) for job in sweep.jobs if tuple(job) not in found]
+            if path == paths[0]:
+                runs.sweep_command, runs.resume_command = sweep.command, sweep.resume_command
+
+    def table(parts: list[pd.DataFrame]) -> pd.DataFrame:
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+    runs.summary, runs.probes, runs.histories = table(summaries), table(probes), table(histories)
+    return runs

@@ -1,0 +1,97 @@
+"""Every label says what was trained: model and data names, changed data, stuck networks."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import run_cli
+from nnexp import config, results
+from nnexp.data import make_dataset
+from nnexp.network import Network
+from nnexp.train import fit
+
+XOR_INPUTS = [[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]]
+
+
+@pytest.mark.parametrize("overrides, name", [
+    ([], "xor"),
+    (["data.targets=[0,1,1,0]"], "xor"),  # the same data, said again
+    (["data.targets=[1,0,0,1]"], "xor (targets=[1,0,0,1])"),  # XNOR is not xor
+    (["data.probes=[[0,0,0]]"], "xor (probes=[[0,0,0]])"),
+    (["data.inputs=[[0,0,1],[0,1,1],[1,0,1],[1,1,0.5]]"], "xor (inputs changed)"),
+    (["data.targets=[1,0,0,1]", "data.name=xnor"], "xnor"),  # a name the user gave is theirs
+])
+def test_a_dataset_changed_on_the_command_line_is_named_by_what_changed(compose, overrides, name):
+    cfg = compose("data=xor", *overrides, hydra=True)
+    assert config.data_name(cfg.data, cfg.hydra.runtime.choices.data) == name
+
+
+def test_data_digests_differ_exactly_when_the_data_does():
+    xor = make_dataset("xor", XOR_INPUTS, [0, 1, 1, 0], [[1, 0, 0]])
+    same = make_dataset("renamed", XOR_INPUTS, [0.0, 1.0, 1.0, 0.0], [[1, 0, 0]])
+    xnor = make_dataset("xor", XOR_INPUTS, [1, 0, 0, 1], [[1, 0, 0]])
+    other_probe = make_dataset("xor", XOR_INPUTS, [0, 1, 1, 0], [[0, 0, 0]])
+    digests = [results.data_digest(d) for d in (xor, same, xnor, other_probe)]
+    assert digests[0] == digests[1] and len(set(digests)) == 3 and len(digests[0]) == 12
+
+
+def test_xor_and_xnor_are_two_rows_of_a_comparison(tmp_path):
+    folder = tmp_path / "sweep"
+    done = run_cli("-m", "data=xor", "data.targets=[0,1,1,0],[1,0,0,1]", "seed=0,1", "train.iterations=300",
+                   "plot=false", f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    comparison = pd.read_csv(folder / "comparison.csv")
+    assert sorted(comparison["data"]) == ["xor", "xor (targets=[1,0,0,1])"]
+    assert comparison["n_seeds"].tolist() == [2, 2] and comparison["data_digest"].nunique() == 2
+
+
+def test_a_learning_rate_that_saturates_the_sigmoids_is_flagged_not_ok():
+    dataset = make_dataset("xor", XOR_INPUTS, [0, 1, 1, 0], [[1, 0, 0]])
+    network = Network(hidden=[4]).init_weights(3, seeds=[0, 1, 2])
+    network.weights_ = [W.copy() for W in network.weights_]
+    history = fit(network, dataset.inputs, dataset.targets, iterations=200, lr=1e3, log_every=100)
+    outputs = network.predict(dataset.inputs)
+    table = results.results_table({"model": "two_layer", "data": "xor"}, network, dataset, history, outputs, 0.5)
+    assert (table["status"] == "saturated").all()
+    pinned = [np.abs(z).reshape(3, -1).max(axis=1) for z in network.pre_activations(dataset.inputs)]
+    assert (np.max(pinned, axis=0) > results.PINNED_Z).all()  # what saturated means
+    assert table["final_error"].notna().all()  # the figures are kept: the run is flagged, not hidden
+
+
+def test_a_healthy_run_is_not_flagged_saturated():
+    dataset = make_dataset("xor", XOR_INPUTS, [0, 1, 1, 0], [[1, 0, 0]])
+    network = Network(hidden=[4]).init_weights(3, seeds=list(range(20)))
+    history = fit(network, dataset.inputs, dataset.targets, iterations=20000, lr=5.0, log_every=20000)
+    outputs = network.predict(dataset.inputs)
+    table = results.results_table({"model": "two_layer", "data": "xor"}, network, dataset, history, outputs, 0.5)
+    assert (table["status"] == "ok").all() and (table["train_accuracy"] == 1.0).all()
+
+
+def test_a_saturated_run_says_so_and_what_to_do(tmp_path):
+    done = run_cli("train.lr=1e3", "train.iterations=200", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert pd.read_csv(tmp_path / "run" / "results.csv")["status"].tolist() == ["saturated"]
+    assert ("  SATURATED: sigmoid units pinned at 0 or 1, where their slope is below 1e-11 and training can no "
+            "longer move them; try a smaller train.lr than 1000.0") in done.stdout
+
+
+def test_an_output_exactly_at_the_threshold_is_labelled_alike_in_training_rows_and_probes():
+    dataset = make_dataset("xor", XOR_INPUTS, [0, 1, 1, 0], [[1, 0, 0]])
+    network = Network(hidden=[]).init_weights(3, seeds=[0])
+    network.weights_ = [np.zeros_like(W) for W in network.weights_]  # every output exactly 0.5
+    history = fit(network, dataset.inputs, dataset.targets, iterations=1, lr=1e-300, log_every=1)
+    train, probe = network.predict(dataset.inputs), network.predict(dataset.probes)
+    assert (train == 0.5).all() and (probe == 0.5).all()
+    predictions = results.predictions_table(network, dataset, train, probe, 0.5)
+    assert predictions["label"].tolist() == [0, 0, 0, 0, 0]  # "above the threshold" is 1; a tie is not above
+    table = results.results_table({"model": "perceptron", "data": "xor"}, network, dataset, history, train, 0.5)
+    train_rows = predictions[predictions["split"] == "train"]
+    assert table["train_accuracy"].iloc[0] == (train_rows["label"] == train_rows["target"]).mean() == 0.5
+
+
+def test_an_output_a_hair_above_the_threshold_shows_the_digits_that_say_so():
+    from nnexp.summary import output_text
+
+    assert output_text(0.5000000000000001, 0.5) == "0.5000000000000001"
+    assert output_text(0.5, 0.5) == "0.5000"
+    assert output_text(0.99784, 0.5) == "0.9978"
