@@ -7,7 +7,7 @@
     exit 130  Ctrl-C; 143: SIGTERM (both: what was written stays whole, manifests say so)
 
 Hydra prints its own errors over several lines, with a hint to set HYDRA_FULL_ERROR=1. With
-that variable set, Hydra raises instead, and `config.explain` says what the user got wrong;
+that variable set, Hydra raises instead, and `messages.explain` says what the user got wrong;
 anything that is neither a config mistake nor a failure of the environment keeps its traceback,
 since it is a bug to report. A user who sets HYDRA_FULL_ERROR=1 gets Hydra's own behaviour.
 """
@@ -19,7 +19,7 @@ import os
 import sys
 from typing import Callable
 
-from nnexp import config, console, manifest
+from nnexp import config, console, manifest, messages
 from nnexp.callback import Refusal
 from nnexp.folders import FolderError
 from nnexp.sweep import ReportNotWritten
@@ -77,7 +77,7 @@ def _explain(error: Exception) -> tuple[int, str | None]:
         return error.exit_code, str(error)
     if isinstance(error, ReportNotWritten):
         return 1, str(error)
-    message = config.explain(error)  # before OSError: Hydra's MissingConfigException is one
+    message = messages.explain(error)  # before OSError: Hydra's MissingConfigException is one
     if message is not None:
         return 2, message
     if isinstance(error, OSError):  # a full disk, a read-only folder, a name too long, ...

@@ -9,7 +9,8 @@ from typing import Sequence
 
 import numpy as np
 
-from nnexp.config import ConfigError, short_repr
+from nnexp.config import ConfigError
+from nnexp.messages import short_repr
 
 
 @dataclass(frozen=True)

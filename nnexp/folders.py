@@ -20,7 +20,6 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from nnexp.config import ConfigError
 from nnexp.manifest import MANIFEST_FILE, claim
 
 # In a sweep folder: created exclusively by the sweep that owns the folder, locked while it runs.

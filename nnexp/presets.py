@@ -22,7 +22,8 @@ from hydra.plugins.config_source import ConfigSource
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from nnexp.config import UNREADABLE, ConfigError, not_utf8
+from nnexp.config import ConfigError
+from nnexp.messages import UNREADABLE, not_utf8
 
 EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
 
@@ -38,7 +39,7 @@ def register(folder: Path | None = None) -> None:
     """Store every preset in `folder` (EXPERIMENTS by default) in Hydra's ConfigStore.
 
     A file that cannot be used (not UTF-8, not YAML, not a mapping of keys) is left out, so that
-    it fails only the commands that pick it: config.explain then says which file and why, where
+    it fails only the commands that pick it: messages.explain then says which file and why, where
     Hydra would say the preset does not exist. Every other command runs as usual.
     """
     store = ConfigStore.instance()
@@ -65,7 +66,7 @@ def _read(file: Path) -> tuple[DictConfig, str | None]:
         raise ConfigError(f"{file} is not a valid preset: it cannot be read ({error.strerror}).") from None
     except UnicodeDecodeError:
         raise ConfigError(not_utf8(file)) from None
-    except yaml.MarkedYAMLError as error:  # said as for a file in conf/ (config.explain)
+    except yaml.MarkedYAMLError as error:  # said as for a file in conf/ (messages.explain)
         line = f", line {error.problem_mark.line + 1}" if error.problem_mark else ""
         raise ConfigError(f"{file}{line}: not valid YAML: {error.problem}.") from None
     except (yaml.YAMLError, ValueError, OmegaConfBaseException) as error:

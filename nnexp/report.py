@@ -3,11 +3,12 @@
     python -m nnexp.report [--out DIR] PATH [PATH ...]
 
 PATH is a sweep folder, a single run folder, or any folder above them (`outputs/`). Every run
-folder below it (one holding `.hydra/config.yaml`) is read once and checked (nnexp.runs): a
+folder below it (one holding `.hydra/config.yaml`) is read once and checked (nnexp.collect): a
 finished run is counted, a run that failed or did not finish is listed with its error, and a
 run whose files cannot be trusted (empty, cut short, of another config) is listed as unreadable
 with the reason, never counted. For a sweep folder, jobs the sweep asked for but that have no
-folder at all (an interrupted sweep) are listed as missing.
+folder at all (an interrupted sweep) are listed as missing. The tables are computed by
+nnexp.comparison; this module writes them, report.md around them, and says them on the terminal.
 
 It writes into the first PATH (or DIR):
   summary.csv       every trained network of every run, one row each, with its run folder and overrides
@@ -30,94 +31,12 @@ import shutil
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from nnexp.collect import ReportError, Runs, collect
+from nnexp.comparison import (CONFIG_COLUMNS, comparison_table, config_labels, error_curves, mixed_code,
+                              numbered_probes, provenance, repeated_seeds, with_probe_outputs)
 from nnexp.results import atomic_path, write_csv
-from nnexp.runs import ReportError, Runs, collect
-
-# Columns of results.csv that identify a configuration once the seed is left out: runs pool
-# over seeds only when all of these are equal, so xor and XNOR (equal names, different
-# data_digest) are never one row.
-CONFIG_COLUMNS = ["model", "data", "hidden", "iterations", "lr", "log_every", "threshold", "data_digest"]
-
-
-def _numbered_probes(probes: pd.DataFrame) -> pd.DataFrame:
-    """The probe rows with a `column` naming their summary column: probe_output when every
-    run has one probe, else probe1_output, probe2_output, ... in each run's order."""
-    number = probes.groupby(["run", "seed"]).cumcount() + 1
-    if number.max() == 1:
-        return probes.assign(column="probe_output")
-    return probes.assign(column=[f"probe{k}_output" for k in number])
-
-
-def _with_probe_outputs(runs: Runs) -> pd.DataFrame:
-    """summary plus one column per probe: probe_output (one probe) or probe1_output, ..."""
-    summary = runs.summary
-    if runs.probes.empty:
-        return summary
-    probes = _numbered_probes(runs.probes)
-    wide = probes.pivot(index=["run", "seed"], columns="column", values="output")
-    return summary.merge(wide.reset_index(), on=["run", "seed"], how="left")
-
-
-def comparison_table(summary: pd.DataFrame) -> pd.DataFrame:
-    """One row per configuration, the seed left out: how the seeds' results spread.
-
-    success_rate is the share of seeds whose training accuracy is 1.0 (a diverged seed fails).
-    n_saturated counts seeds with an output stuck at exactly 0 or 1 (figures kept, flagged).
-    """
-    groups = summary.groupby([c for c in CONFIG_COLUMNS if c in summary], sort=False, dropna=False)
-    table = groups.agg(
-        n_seeds=("seed", "size"),
-        final_error_mean=("final_error", "mean"),
-        final_error_std=("final_error", "std"),
-        final_error_min=("final_error", "min"),
-        final_error_max=("final_error", "max"),
-        train_accuracy_mean=("train_accuracy", "mean"),
-        success_rate=("train_accuracy", lambda accuracy: (accuracy == 1.0).mean()),
-        n_diverged=("status", lambda status: (status == "diverged").sum()),
-        n_saturated=("status", lambda status: (status == "saturated").sum()),
-    )
-    for column in [c for c in summary.columns if c.startswith("probe") and c.endswith("_output")]:
-        stats = groups[column].agg(["mean", "std", "min", "max"])
-        stats.columns = [f"{column}_{stat}" for stat in stats.columns]
-        table = table.join(stats)
-    return table.reset_index()
-
-
-def config_labels(summary: pd.DataFrame) -> pd.Series:
-    """A short name for each row's configuration, from the settings that differ between rows:
-    `perceptron`, `two_layer` for a sweep over models; `hidden=[1]`, ... for one over widths."""
-    columns = [c for c in CONFIG_COLUMNS if c in summary]
-    varying = [c for c in columns if summary[c].nunique(dropna=False) > 1] or ["model", "data"]
-    # A model's config sets its hidden widths: when every model has one, its name says it.
-    if {"model", "hidden"} <= set(varying) and (summary.groupby("model")["hidden"].nunique() == 1).all():
-        varying.remove("hidden")
-    # nnexp marks changed data in its name (`xor (targets=[1,0,0,1])`): the digest is shown
-    # only where equal names hide different data.
-    if {"data", "data_digest"} <= set(varying) and (summary.groupby("data")["data_digest"].nunique() == 1).all():
-        varying.remove("data_digest")
-
-    def label(row: pd.Series) -> str:
-        return " ".join(str(row[c]) if c in ("model", "data") else f"{c}={row[c]}" for c in varying)
-
-    return summary[varying].apply(label, axis=1)
-
-
-def error_curves(summary: pd.DataFrame, histories: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """{configuration: (iterations (n_points,), error (n_seeds, n_points))} from the runs' history.
-
-    summary needs `run`, `seed` and `config` (the label); histories `run`, `seed`, `iteration`,
-    `error`. The seeds of one configuration share its iterations and log_every, so their
-    curves are logged at the same iterations.
-    """
-    rows = histories.merge(summary[["run", "seed", "config"]], on=["run", "seed"])
-    curves = {}
-    for config, group in rows.groupby("config", sort=False):
-        wide = group.pivot(index=["run", "seed"], columns="iteration", values="error")
-        curves[config] = (wide.columns.to_numpy(), wide.to_numpy())
-    return curves
 
 
 def write_plots(summary: pd.DataFrame, runs: Runs, folder: Path) -> list[str]:
@@ -147,7 +66,7 @@ def write_plots(summary: pd.DataFrame, runs: Runs, folder: Path) -> list[str]:
               "![final error per seed](final_error.png)", ""]
 
     if not runs.probes.empty:
-        probes = _numbered_probes(runs.probes)
+        probes = numbered_probes(runs.probes)
         inputs = [c for c in probes.columns if c.startswith("x") and c[1:].isdigit()]
         threshold = (shown["threshold"].iloc[0], f"threshold {shown['threshold'].iloc[0]:g}") \
             if shown["threshold"].nunique() == 1 else None
@@ -234,16 +153,6 @@ def _short(value: float) -> str:
     return text
 
 
-def repeated_seeds(summary: pd.DataFrame) -> pd.DataFrame:
-    """The (configuration, seed) pairs that more than one run trained, with their runs: a run
-    made twice, or overlapping `seed`/`replicas` ranges. The comparison counts every run."""
-    if summary.empty:
-        return pd.DataFrame()
-    keys = [*[c for c in CONFIG_COLUMNS if c in summary], "seed"]
-    repeats = summary[summary.duplicated(subset=keys, keep=False)]
-    return repeats.groupby(keys, sort=False, dropna=False)["run"].agg(list).reset_index()
-
-
 def _repeated_seeds(summary: pd.DataFrame) -> list[str]:
     repeats = repeated_seeds(summary)
     if repeats.empty:
@@ -253,35 +162,6 @@ def _repeated_seeds(summary: pd.DataFrame) -> list[str]:
     for label, row in zip(config_labels(repeats), repeats.itertuples(index=False)):
         lines.append(f"- {label}, seed {row.seed}: {', '.join(f'`{run}`' for run in row.run)}")
     return lines + [""]
-
-
-def _code_version(manifest: dict) -> str:
-    """What computed a run, in one line: `nnexp 0.1.0, commit 1a2b3c4d5e6f; python 3.11.7, numpy 2.4.6, ...`."""
-    git = manifest.get("git")
-    if isinstance(git, dict) and git.get("commit"):
-        commit = f"commit {str(git['commit'])[:12]}" + (" with uncommitted changes" if git.get("dirty") else "")
-    else:
-        commit = "not from a git checkout"
-    versions = manifest.get("versions")
-    libraries = ", ".join(f"{name} {version}" for name, version in versions.items()) \
-        if isinstance(versions, dict) else "library versions unknown"
-    return f"nnexp {manifest.get('nnexp_version', '(version unknown)')}, {commit}; {libraries}"
-
-
-def provenance(runs: Runs) -> tuple[dict[str, int], int]:
-    """({code version: number of finished runs it made}, number of finished runs without a manifest)."""
-    versions = pd.Series([_code_version(m) for m in runs.manifests if m is not None], dtype=object)
-    return versions.value_counts(sort=False).to_dict(), sum(m is None for m in runs.manifests)
-
-
-def mixed_code(runs: Runs) -> str:
-    """A warning when the finished runs came from different code ('' when not): their numbers
-    may then differ for a reason no column of the comparison shows."""
-    versions, _ = provenance(runs)
-    if len(versions) < 2:
-        return ""
-    return (f"the finished runs came from {len(versions)} different versions of the code (nnexp, its git "
-            "commit or the libraries): a difference between configurations may come from the code, not the settings")
 
 
 def _provenance_section(runs: Runs) -> list[str]:
@@ -297,18 +177,22 @@ def _provenance_section(runs: Runs) -> list[str]:
 
 
 def _incomplete_sections(runs: Runs) -> list[str]:
-    """Runs that failed, cannot be read or never started, each with the command that reruns it."""
+    """Runs that failed, cannot be read or never started; for a sweep, the one command that
+    completes it in its folder, else the command that reruns each run."""
+    def rerun(overrides: str) -> list[str]:
+        return [] if runs.resume_command else [f"  rerun just it: `python -m nnexp.run {overrides}`"]
+
     lines = []
     if runs.failed:
         lines += ["## Runs that did not finish", ""]
         for name, overrides, error in runs.failed:
-            lines += [f"- `{name}`: {error}", f"  rerun just it: `python -m nnexp.run {overrides}`"]
+            lines += [f"- `{name}`: {error}", *rerun(overrides)]
         lines.append("")
     if runs.unreadable:
         lines += ["## Runs that cannot be read", "", "Not counted anywhere above: their files cannot be "
                   "trusted (empty, cut short, or results of another config).", ""]
         for name, overrides, reason in runs.unreadable:
-            lines += [f"- `{name}`: {reason}", f"  rerun just it: `python -m nnexp.run {overrides}`"]
+            lines += [f"- `{name}`: {reason}", *rerun(overrides)]
         lines.append("")
     if runs.sweep_errors:
         lines += ["## Sweeps that cannot be read", ""]
@@ -317,7 +201,8 @@ def _incomplete_sections(runs: Runs) -> list[str]:
         lines.append("")
     if runs.missing:
         lines += ["## Missing jobs (asked for, never started)", ""]
-        lines += [f"- rerun with `python -m nnexp.run {overrides}`" for overrides in runs.missing]
+        lines += [f"- `{overrides}`" + ("" if runs.resume_command else f": rerun with `python -m nnexp.run {overrides}`")
+                  for overrides in runs.missing]
         lines.append("")
     if lines and runs.resume_command:
         # Resuming never overwrites results (nnexp.resume): unreadable ones are for a person to look at.
@@ -333,7 +218,7 @@ def write_report(paths: list[Path], out: Path | None = None) -> tuple[pd.DataFra
     found. ReportError for paths with no runs, or a folder the report cannot be written into."""
     runs = collect(paths)
     folder = out or paths[0]
-    summary = _with_probe_outputs(runs)
+    summary = with_probe_outputs(runs)
     comparison = comparison_table(summary) if not summary.empty else pd.DataFrame()
     n_runs = summary["run"].nunique() if not summary.empty else 0
     unfinished = f" ({runs.n_unfinished} of them unfinished: interrupted, or still running)" \

@@ -21,10 +21,11 @@ from pathlib import Path
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
+from nnexp.collect import read_sweep
 from nnexp.config import ConfigError
 from nnexp.folders import FolderError
 from nnexp.overrides import NOT_IDENTITY, job_key, quote, sweep_jobs
-from nnexp.runs import read_run, read_sweep
+from nnexp.runs import read_run
 
 
 @dataclass

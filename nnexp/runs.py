@@ -1,4 +1,4 @@
-"""Runs read from disk: every run folder below a path, and each one's files checked, not trusted.
+"""One run folder read from disk, and its files checked, not trusted.
 
 A run folder is one holding `.hydra/config.yaml`. `read_run` says what a folder holds:
 
@@ -8,29 +8,25 @@ A run folder is one holding `.hydra/config.yaml`. `read_run` says what a folder 
     unreadable  a file is empty, binary, cut short or of another config: `reason` names it
 
 An unreadable run is listed with its reason, never counted and never dropped. Temporary files
-(`.<name>.<pid>.<hex>.tmp`, left by a killed process) are never read.
+(`.<name>.<pid>.<hex>.tmp`, left by a killed process) are never read. Every run below a path,
+and the sweeps they belong to: nnexp.collect.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 from omegaconf import OmegaConf
-from omegaconf._utils import get_yaml_loader
 from omegaconf.errors import OmegaConfBaseException
 
 from nnexp.config import ConfigError
-from nnexp.overrides import as_written, job_key, resume_command, sweep_command, sweep_jobs
 from nnexp.data import make_dataset
+from nnexp.files import Unreadable, one_line, read_table, read_text, read_yaml
 from nnexp.results import ERROR_FILE, data_digest
 from nnexp.train import logged_iterations
 
@@ -42,16 +38,6 @@ RESULT_COLUMNS = ["model", "data", "seed", "hidden", "iterations", "lr", "log_ev
                   "data_digest", "final_error", "final_mse", "train_accuracy", "train_seconds", "status"]
 RESULT_STATUSES = ["ok", "saturated", "diverged"]
 FIGURES = ["final_error", "final_mse", "train_accuracy"]  # empty only for a diverged seed
-# Read as text: a digest of digits only, or a dataset called `1` or `None`, stays what it is.
-TEXT_COLUMNS = {"model": str, "data": str, "hidden": str, "data_digest": str, "status": str, "split": str}
-
-
-class ReportError(Exception):
-    """A path given to the report cannot be read as runs."""
-
-
-class Unreadable(Exception):
-    """A run's file cannot be trusted; the message is one line naming the file."""
 
 
 @dataclass
@@ -83,10 +69,10 @@ def read_run(folder: Path) -> RunRecord:
 
 def _read_into(record: RunRecord) -> None:
     folder, hydra = record.folder, record.folder / ".hydra"
-    record.config = _yaml(hydra / "config.yaml", dict)
+    record.config = read_yaml(hydra / "config.yaml", dict)
     if (hydra / "overrides.yaml").exists():
         try:
-            record.overrides = _overrides(_yaml(hydra / "overrides.yaml", list), "overrides.yaml")
+            record.overrides = _overrides(read_yaml(hydra / "overrides.yaml", list), "overrides.yaml")
         except Unreadable:
             record.overrides = _overrides_from_hydra(hydra)  # to match the job to its sweep
             raise
@@ -117,11 +103,11 @@ def _read_tables(record: RunRecord) -> None:
     """Read the three tables and check each against the config: every column, every seed,
     every row, the settings. A mismatch means another config's results, or a file cut short."""
     expected = _expected(record.config)
-    results = _csv(record.folder / "results.csv", [c for c in RESULT_COLUMNS if c != "data_digest"])
+    results = read_table(record.folder / "results.csv", [c for c in RESULT_COLUMNS if c != "data_digest"])
     record.results = _check_results(results, expected)
     inputs = [f"x{i + 1}" for i in range(expected["n_inputs"])]
-    history = _csv(record.folder / "history.csv", ["seed", "iteration", "error"])
-    predictions = _csv(record.folder / "predictions.csv", ["seed", "split", *inputs, "target", "output", "label"])
+    history = read_table(record.folder / "history.csv", ["seed", "iteration", "error"])
+    predictions = read_table(record.folder / "predictions.csv", ["seed", "split", *inputs, "target", "output", "label"])
     record.history = _check_history(history, expected)
     record.predictions = _check_predictions(predictions, expected, inputs)
 
@@ -147,7 +133,7 @@ def _expected(config: dict) -> dict:
         raise Unreadable(f"config.yaml: no {error} key") from None
     except (ConfigError, OmegaConfBaseException, ValueError, TypeError, AttributeError) as error:
         # A `${...}` that does not resolve, a dataset make_dataset refuses, a list for a number
-        raise Unreadable(f"config.yaml: {_one_line(error)}") from None
+        raise Unreadable(f"config.yaml: {one_line(error)}") from None
 
 
 def _int(node: dict, key: str) -> int:
@@ -272,61 +258,7 @@ def _widths(text: str) -> list[int] | str:
         return text
 
 
-# --- files: read as text, never trusted -------------------------------------------------
-
-def _text(file: Path) -> str:
-    """The file's text; Unreadable, naming it, if it is missing, empty, binary or not UTF-8."""
-    try:
-        data = file.read_bytes()
-    except OSError as error:
-        raise Unreadable(f"{file.name}: cannot be read: {error.strerror or error}") from None
-    if not data.strip():
-        raise Unreadable(f"{file.name}: empty")
-    if b"\0" in data:
-        raise Unreadable(f"{file.name}: binary, not text")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise Unreadable(f"{file.name}: not UTF-8 text (byte {data[error.start]:#04x} at "
-                         f"position {error.start})") from None
-
-
-def _csv(file: Path, columns: list[str]) -> pd.DataFrame:
-    """A CSV table with at least `columns` and one row; text columns kept as text."""
-    if not file.exists():
-        raise Unreadable(f"{file.name}: missing")
-    try:
-        table = pd.read_csv(io.StringIO(_text(file)), dtype=TEXT_COLUMNS, keep_default_na=False,
-                            na_values=[""])
-    except (ValueError, pd.errors.ParserError) as error:  # EmptyDataError is a ValueError
-        raise Unreadable(f"{file.name}: not a CSV table: {_one_line(error)}") from None
-    missing = [column for column in columns if column not in table.columns]
-    if missing:
-        raise Unreadable(f"{file.name}: no column {', '.join(missing)}")
-    if table.empty:
-        raise Unreadable(f"{file.name}: header only, no rows (cut short?)")
-    return table
-
-
-class _YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """OmegaConf's YAML loader (`1e-3` is a float), on libyaml's parser: 8 times faster, and
-    parsing two YAML files per run was most of the time a report spent reading a run."""
-
-
-_YamlLoader.yaml_implicit_resolvers = {key: list(resolvers) for key, resolvers in
-                                       get_yaml_loader().yaml_implicit_resolvers.items()}
-
-
-def _yaml(file: Path, kind: type) -> dict | list:
-    """A YAML file that must hold a mapping (dict) or a list, read as OmegaConf reads it."""
-    try:
-        value = yaml.load(_text(file), Loader=_YamlLoader)
-    except yaml.YAMLError as error:
-        raise Unreadable(f"{file.name}: not YAML: {_one_line(error)}") from None
-    if not isinstance(value, kind):
-        raise Unreadable(f"{file.name}: holds {type(value).__name__}, not a {'mapping' if kind is dict else 'list'}")
-    return value
-
+# --- the run's other files: its overrides, manifest and error -------------------------------
 
 def _overrides(value: list, name: str) -> list[str]:
     if not all(isinstance(item, str) for item in value):
@@ -337,7 +269,7 @@ def _overrides(value: list, name: str) -> list[str]:
 def _overrides_from_hydra(hydra: Path) -> list[str]:
     """The job's overrides from .hydra/hydra.yaml, which repeats them; [] if it cannot say."""
     try:
-        overrides = _yaml(hydra / "hydra.yaml", dict)["hydra"]["overrides"]["task"]
+        overrides = read_yaml(hydra / "hydra.yaml", dict)["hydra"]["overrides"]["task"]
         return _overrides(overrides, "hydra.yaml")
     except (Unreadable, KeyError, TypeError):
         return []
@@ -348,9 +280,9 @@ def _manifest(file: Path) -> dict | None:
     if not file.exists():
         return None
     try:
-        manifest = json.loads(_text(file))
+        manifest = json.loads(read_text(file))
     except ValueError as error:
-        raise Unreadable(f"{file.name}: not JSON: {_one_line(error)}") from None
+        raise Unreadable(f"{file.name}: not JSON: {one_line(error)}") from None
     if not isinstance(manifest, dict):
         raise Unreadable(f"{file.name}: holds {type(manifest).__name__}, not an object")
     if manifest.get("status") not in MANIFEST_STATUSES:
@@ -362,115 +294,6 @@ def _manifest(file: Path) -> dict | None:
 
 def _error_message(file: Path) -> str:
     try:
-        return " ".join(_text(file).split()) or "error.txt: empty"
+        return " ".join(read_text(file).split()) or "error.txt: empty"
     except Unreadable as error:
         return str(error)
-
-
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split())[:300]
-
-
-# --- sweeps ---------------------------------------------------------------------------------
-
-@dataclass
-class Sweep:
-    """What a sweep folder's multirun.yaml says; `error` (one line) if it cannot be read."""
-
-    jobs: list[list[str]] | None = None  # the overrides of every job it asked for, resume=... left out
-    command: str | None = None  # the command that ran it
-    resume_command: str | None = None  # the command that completes it in place
-    error: str = ""
-
-
-def read_sweep(folder: Path) -> Sweep | None:
-    """The sweep in `folder`, None if it holds none (no multirun.yaml)."""
-    file = folder / "multirun.yaml"
-    if not file.exists():
-        return None
-    try:
-        config = OmegaConf.create(_yaml(file, dict))
-        return Sweep(jobs=[list(job_key(job)) for job in sweep_jobs(config)], command=sweep_command(config),
-                     resume_command=resume_command(config, folder))
-    except Unreadable as error:
-        return Sweep(error=str(error))
-    except Exception as error:  # Hydra's override grammar, a key that is missing, ...: any is a broken file
-        return Sweep(error=f"multirun.yaml: not a sweep's config: {_one_line(error)}")
-
-
-def run_folders(path: Path) -> list[Path]:
-    """Every run folder at or below `path`: those holding .hydra/config.yaml, in natural name
-    order, so that a sweep's job 2 comes before its job 10."""
-    def natural(run: Path) -> list:
-        return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", run.as_posix())]
-
-    return sorted((config.parent.parent for config in path.rglob(".hydra/config.yaml")), key=natural)
-
-
-# --- every run below the report's paths -----------------------------------------------------
-
-@dataclass
-class Runs:
-    """What was found on disk below the report's paths."""
-
-    summary: pd.DataFrame  # results.csv rows of every finished run, plus run and overrides
-    probes: pd.DataFrame  # predictions.csv probe rows of every finished run, plus run
-    histories: pd.DataFrame  # history.csv rows of every finished run, plus run
-    failed: list[tuple[str, str, str]] = field(default_factory=list)  # (run, overrides, error): did not finish
-    missing: list[str] = field(default_factory=list)  # overrides of jobs with no folder
-    sweep_command: str | None = None
-    unreadable: list[tuple[str, str, str]] = field(default_factory=list)  # (run, overrides, reason)
-    n_unfinished: int = 0  # of `failed`, the runs that stopped (or still run) without an error
-    sweep_errors: list[str] = field(default_factory=list)  # multirun.yaml files that cannot be read
-    manifests: list[dict | None] = field(default_factory=list)  # per finished run; None: made before manifests
-    resume_command: str | None = None  # completes the (first path's) sweep in place
-
-
-def collect(paths: list[Path]) -> Runs:
-    """Read every run below `paths`, each run folder once however the paths overlap (`a a`,
-    `a a/sub`); raise ReportError for a bad path or no runs at all."""
-    runs = Runs(pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
-    summaries, probes, histories = [], [], []
-    records: dict[Path, RunRecord] = {}  # by resolved folder
-    sweeps: set[Path] = set()
-    for path in paths:
-        if not path.is_dir():
-            raise ReportError(f"{path} is not a folder: give a sweep folder, a run folder or outputs/")
-        folders = run_folders(path)
-        if not folders:
-            raise ReportError(f"{path} holds no nnexp runs (no folder with .hydra/config.yaml below it)")
-        found = set()
-        for run in folders:
-            if run.resolve() not in records:
-                record = records[run.resolve()] = read_run(run)
-                # Relative to the first path, so that runs under several paths keep distinct names.
-                name = os.path.relpath(run, paths[0]) if run != paths[0] else run.name
-                overrides = " ".join(record.overrides)
-                if record.status == FINISHED:
-                    summaries.append(record.results.assign(run=name, overrides=overrides))
-                    predictions = record.predictions
-                    probes.append(predictions[predictions["split"] == "probe"].assign(run=name))
-                    histories.append(record.history.assign(run=name))
-                    runs.manifests.append(record.manifest)
-                elif record.status == UNREADABLE:
-                    runs.unreadable.append((name, overrides, record.reason))
-                else:
-                    runs.failed.append((name, overrides, record.reason))
-                    runs.n_unfinished += record.status == UNFINISHED
-            found.add(job_key(records[run.resolve()].overrides))
-        if path.resolve() in sweeps:
-            continue
-        sweeps.add(path.resolve())
-        sweep = read_sweep(path)
-        if sweep is not None and sweep.error:
-            runs.sweep_errors.append(f"{path / sweep.error}")
-        elif sweep is not None:
-            runs.missing += [" ".join(job) for job in sweep.jobs if tuple(job) not in found]
-            if path == paths[0]:
-                runs.sweep_command, runs.resume_command = sweep.command, sweep.resume_command
-
-    def table(parts: list[pd.DataFrame]) -> pd.DataFrame:
-        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-
-    runs.summary, runs.probes, runs.histories = table(summaries), table(probes), table(histories)
-    return runs

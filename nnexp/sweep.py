@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from nnexp.collect import Runs, read_sweep
 from nnexp.report import print_comparison, print_problems, write_report
-from nnexp.runs import Runs, read_sweep
 
 # In a sweep folder: one empty file per finished job, named 1, 2, ..., in the order they finished.
 DONE_FOLDER = ".nnexp_done"

@@ -8,7 +8,7 @@ import pytest
 from hydra.errors import MissingConfigException
 
 from conftest import CONF
-from nnexp import config
+from nnexp import config, messages
 from nnexp.data import make_dataset
 
 NOTEBOOK_INPUTS = [[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]]
@@ -61,14 +61,14 @@ def test_probes_may_be_empty(compose):
 
 def test_a_launcher_from_a_missing_extra_says_which_extra_to_install():
     error = MissingConfigException("Could not find 'hydra/launcher/joblib'", "hydra/launcher/joblib", ["basic"])
-    assert config.explain(error) == (
+    assert messages.explain(error) == (
         "There is no hydra/launcher 'joblib'. Choose one of: basic. "
         "hydra/launcher=joblib needs the 'parallel' extra: pip install -e '.[parallel]'"
     )
 
 
 def test_an_error_that_is_not_a_config_mistake_is_not_explained():
-    assert config.explain(RuntimeError("a bug")) is None
+    assert messages.explain(RuntimeError("a bug")) is None
 
 
 @pytest.mark.parametrize("override, message", [
@@ -110,7 +110,7 @@ def test_a_mistake_in_a_config_file_is_said_in_one_line_naming_the_file(tmp_path
     with initialize_config_dir(config_dir=str(conf), version_base="1.3"):
         with pytest.raises(Exception) as caught:
             compose(config_name="config", overrides=["data=mine"])
-    assert config.explain(caught.value) == message.format(conf=conf)
+    assert messages.explain(caught.value) == message.format(conf=conf)
 
 
 def mistake(compose, *overrides: str) -> str | None:
@@ -120,7 +120,7 @@ def mistake(compose, *overrides: str) -> str | None:
         config.check(cfg)
         make_dataset(**cfg.data)
     except Exception as error:
-        return config.explain(error)
+        return messages.explain(error)
     pytest.fail(f"{overrides} was accepted")
 
 

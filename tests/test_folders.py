@@ -167,3 +167,23 @@ def test_a_write_that_fails_half_way_is_said_in_one_line_and_leaves_no_half_file
     assert sorted(path.name for path in run_dir.iterdir()) == [".hydra", "error.txt", "manifest.json", "run.log"]
     record = json.loads((run_dir / "manifest.json").read_text())
     assert record["status"] == "failed" and "File too large" in record["error"]
+
+
+def test_sigterm_stops_a_run_like_ctrl_c_and_its_manifest_says_interrupted(tmp_path):
+    import signal
+    import time
+
+    run_dir = tmp_path / "run"
+    process = subprocess.Popen([sys.executable, "-m", "nnexp.run", "train.iterations=50000000", "train.log_every=100000",
+                                f"hydra.run.dir={run_dir}"], cwd=tmp_path, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not (run_dir / ".hydra" / "config.yaml").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # into the training loop
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143
+    assert stderr.strip() == "nnexp: terminated"
+    assert json.loads((run_dir / "manifest.json").read_text())["status"] == "interrupted"
+    assert not (run_dir / "results.csv").exists()

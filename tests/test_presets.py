@@ -10,7 +10,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import OmegaConf
 
 from conftest import ROOT, run_cli
-from nnexp import config, presets
+from nnexp import config, messages, presets
 from nnexp.overrides import sweep_jobs
 
 PRESETS = sorted(name for group, name in presets.preset_files() if group == "experiment")
@@ -93,10 +93,10 @@ def test_an_unknown_preset_is_refused_with_the_list_of_presets(tmp_path):
 @pytest.fixture
 def broken_presets(tmp_path):
     """A folder of presets to register, and the registry of unreadable ones left as it was found."""
-    before = dict(config.UNREADABLE)
+    before = dict(messages.UNREADABLE)
     yield tmp_path
-    config.UNREADABLE.clear()
-    config.UNREADABLE.update(before)
+    messages.UNREADABLE.clear()
+    messages.UNREADABLE.update(before)
 
 
 @pytest.mark.parametrize("file, text, reason", [
@@ -116,7 +116,7 @@ def test_a_broken_preset_file_is_named(compose, broken_presets, file, text, reas
     assert "broken.yaml" not in ConfigStore.instance().list(group)  # so --help does not offer it
     with pytest.raises(Exception) as caught:
         compose("experiment=broken" if group == "experiment" else "+notebook=broken")
-    message = config.explain(caught.value)
+    message = messages.explain(caught.value)
     assert message.startswith(str(path)) and reason in message
     assert "\n" not in message
 

@@ -14,6 +14,8 @@ import pytest
 from conftest import run_cli
 from nnexp import report
 from nnexp import sweep as sweep_callback
+from nnexp.collect import collect
+from nnexp.comparison import config_labels, error_curves, repeated_seeds
 
 
 def run_report(*paths, cwd):
@@ -90,10 +92,10 @@ def test_the_report_shows_the_sweeps_plots(sweep):
 
 def test_the_error_curves_are_the_seeds_histories_grouped_by_configuration(sweep):
     folder, _ = sweep
-    runs = report.collect([folder])
-    summary = runs.summary.assign(config=report.config_labels(runs.summary))
+    runs = collect([folder])
+    summary = runs.summary.assign(config=config_labels(runs.summary))
     assert sorted(summary["config"].unique()) == ["perceptron", "two_layer"]  # hidden follows model
-    curves = report.error_curves(summary, runs.histories)
+    curves = error_curves(summary, runs.histories)
     for config, rows in summary.groupby("config"):
         iterations, error = curves[config]
         assert iterations[0] == 0 and iterations[-1] == 500
@@ -106,9 +108,9 @@ def test_labels_name_only_the_settings_that_tell_configurations_apart():
     rows = pd.DataFrame({"model": ["two_layer"] * 3, "data": ["xor"] * 3, "hidden": ["[1]", "[2]", "[8]"],
                          "iterations": [100] * 3, "lr": [1.0] * 3, "log_every": [10] * 3,
                          "threshold": [0.5] * 3})
-    assert report.config_labels(rows).tolist() == ["hidden=[1]", "hidden=[2]", "hidden=[8]"]
+    assert config_labels(rows).tolist() == ["hidden=[1]", "hidden=[2]", "hidden=[8]"]
     rows["lr"] = [1.0, 1.0, 0.5]
-    assert report.config_labels(rows).tolist() == ["hidden=[1] lr=1.0", "hidden=[2] lr=1.0", "hidden=[8] lr=0.5"]
+    assert config_labels(rows).tolist() == ["hidden=[1] lr=1.0", "hidden=[2] lr=1.0", "hidden=[8] lr=0.5"]
 
 
 @pytest.mark.parametrize("launcher", [
@@ -207,7 +209,12 @@ def test_report_rebuilt_from_disk_lists_a_deleted_job_as_missing(sweep, tmp_path
     comparison = pd.read_csv(copy / "comparison.csv").set_index("model")
     assert comparison.loc["two_layer", "n_seeds"] == 2
     assert comparison.loc["perceptron", "n_seeds"] == 3
-    assert "python -m nnexp.run model=two_layer seed=1 train.iterations=500" in (copy / "report.md").read_text()
+    report = (copy / "report.md").read_text()
+    assert "- `model=two_layer seed=1 train.iterations=500`" in report  # under "Missing jobs"
+    # One command completes the sweep in its own folder; no per-job command runs elsewhere.
+    assert (f"`python -m nnexp.run -m model=perceptron,two_layer seed=0,1,2 train.iterations=500 "
+            f"hydra.sweep.dir={copy} resume=true`") in report
+    assert "rerun" not in report
 
 
 def test_a_run_without_results_is_listed_as_unfinished(sweep, tmp_path):
@@ -297,7 +304,9 @@ def test_a_failing_job_does_not_sink_the_sweep(tmp_path):
     report = (folder / "report.md").read_text()
     assert "2 finished, 1 failed, 0 unreadable, 0 missing" in report
     assert "The 'threshold' parameter must be a float in the open range (0, 1)" in report
-    assert "`python -m nnexp.run model=two_layer threshold=1.5 train.iterations=100`" in report
+    assert (f"`python -m nnexp.run -m model=two_layer threshold=0.5,1.5,0.25 train.iterations=100 "
+            f"hydra.sweep.dir={folder} resume=true`") in report
+    assert "complete the sweep: python -m nnexp.run -m model=two_layer" in done.stdout
     assert pd.read_csv(folder / "comparison.csv")["n_seeds"].sum() == 2
 
 
@@ -314,7 +323,7 @@ def test_report_over_two_sweeps_keeps_their_jobs_apart(sweep, tmp_path):
     report_md = (tmp_path / "a" / "report.md").read_text()  # each seed twice, and the report says so
     assert "## Seeds trained more than once" in report_md
     assert "- perceptron, seed 0: `0_model=perceptron,seed=0,train.iterations=500`, " in report_md
-    assert len(report.repeated_seeds(summary)) == 6
+    assert len(repeated_seeds(summary)) == 6
 
 
 def test_a_sweep_with_nested_job_folders_still_gets_its_report(tmp_path):

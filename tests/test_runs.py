@@ -17,6 +17,7 @@ from omegaconf import OmegaConf
 
 from conftest import run_cli
 from nnexp import report, runs
+from nnexp.comparison import config_labels
 from nnexp.data import make_dataset
 from nnexp.results import data_digest
 from nnexp.train import logged_iterations
@@ -311,7 +312,7 @@ def test_xor_and_xnor_are_two_rows_labelled_by_their_names(tmp_path, capsys):
     comparison = pd.read_csv(tmp_path / "comparison.csv", dtype={"data_digest": str})
     assert sorted(comparison["data"]) == ["xor", "xor (targets=[1,0,0,1])"]
     assert comparison["n_seeds"].tolist() == [1, 1] and comparison["data_digest"].nunique() == 2
-    labels = report.config_labels(comparison).tolist()
+    labels = config_labels(comparison).tolist()
     assert sorted(labels) == ["xor", "xor (targets=[1,0,0,1])"]
 
 
@@ -331,7 +332,7 @@ def test_equal_names_over_different_data_are_told_apart_by_their_digest():
     rows = pd.DataFrame({"model": ["two_layer"] * 2, "data": ["mine"] * 2, "hidden": ["[4]"] * 2,
                          "iterations": [100] * 2, "lr": [1.0] * 2, "log_every": [10] * 2,
                          "threshold": [0.5] * 2, "data_digest": ["aaaaaaaaaaaa", "bbbbbbbbbbbb"]})
-    assert report.config_labels(rows).tolist() == ["data_digest=aaaaaaaaaaaa", "data_digest=bbbbbbbbbbbb"]
+    assert config_labels(rows).tolist() == ["data_digest=aaaaaaaaaaaa", "data_digest=bbbbbbbbbbbb"]
 
 
 def test_saturated_seeds_are_counted_and_said_at_a_glance(tmp_path, capsys):
