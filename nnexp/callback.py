@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import sys
 from pathlib import Path
 
 from hydra.core.hydra_config import HydraConfig
@@ -105,6 +106,14 @@ class NnexpCallback(Callback):
             self.progress.write_and_print(sweep)
 
     def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs) -> None:
+        try:
+            self._job_end(config, job_return)
+        except Exception as error:  # noqa: BLE001 -- Hydra would only warn; say it, and fail the sweep
+            self.progress.problem = (f"the end of the job in {config.hydra.runtime.output_dir} could not be "
+                                     f"recorded ({type(error).__name__}: {error})")
+            print(f"nnexp: {self.progress.problem}", file=sys.stderr, flush=True)
+
+    def _job_end(self, config: DictConfig, job_return: JobReturn) -> None:
         run = Path(config.hydra.runtime.output_dir)
         failure = None
         if job_return.status == JobStatus.FAILED:
@@ -120,10 +129,12 @@ class NnexpCallback(Callback):
         """Every job succeeded. If they ran in other processes, show their report here; a sweep
         whose report was not written fails."""
         sweep = Path(config.hydra.sweep.dir)
-        if not self.progress.end(sweep):
-            raise ReportNotWritten(f"every job finished, but the sweep's report was not written"
-                                   f"{': ' + self.progress.report_failed if self.progress.report_failed else ''}; "
-                                   f"python -m nnexp.report {sweep} writes it")
+        shown = self.progress.end(sweep)
+        if self.progress.problem or not shown:
+            problem = self.progress.problem or "its report was not written"
+            self.progress.problem_said = True
+            raise ReportNotWritten(f"every job finished, but {problem}; python -m nnexp.report {sweep} "
+                                   f"rebuilds the report")
 
 
 def _register_sweeper() -> None:

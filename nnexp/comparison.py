@@ -47,6 +47,8 @@ def comparison_table(summary: pd.DataFrame) -> pd.DataFrame:
     groups = summary.groupby([c for c in CONFIG_COLUMNS if c in summary], sort=False, dropna=False)
     table = groups.agg(
         n_seeds=("seed", "size"),
+        # Fewer than n_seeds when runs trained a seed twice (report.repeated_seeds lists them).
+        n_distinct_seeds=("seed", "nunique"),
         final_error_mean=("final_error", "mean"),
         final_error_std=("final_error", "std"),
         final_error_min=("final_error", "min"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 import typing
 from pathlib import Path
 from dataclasses import dataclass, field, is_dataclass
@@ -197,14 +198,8 @@ def data_name(data: DictConfig, choice: str | None) -> str:
     changed from the config it came from, so that `data=xor data.targets=[1,0,0,1]` (XNOR) is
     filed as `xor (targets=[1,0,0,1])`, never as xor. A name the user gave (data.name=xnor) is
     theirs and stays as given."""
-    preset_file = CONF / "data" / f"{choice}.yaml" if choice else None
-    if preset_file is None or not preset_file.is_file():
-        return data.name
-    try:
-        preset = OmegaConf.to_container(OmegaConf.load(preset_file))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, OmegaConfBaseException):
-        return data.name
-    if data.name != preset.get("name"):
+    preset = _preset("data", choice)
+    if preset is None or data.name != preset.get("name"):
         return data.name
     changes = []
     for key in DATA_CONTENT:
@@ -213,6 +208,38 @@ def data_name(data: DictConfig, choice: str | None) -> str:
             text = _compact_nested(value)
             changes.append(f"{key}={text}" if len(text) <= SHORT_VALUE else f"{key} changed")
     return f"{data.name} ({', '.join(changes)})" if changes else data.name
+
+
+def run_name(config: DictConfig) -> str:
+    """A single run's folder name after its time: `two_layer_xor`, and what was changed from the
+    configs chosen, so that the name says what was trained: `two_layer-8_xor` for
+    model.hidden=[8], `two_layer_xor-targets-1-0-0-1` for XNOR made from xor. Letters, digits and
+    `._-` only, which every shell and file system takes as they are."""
+    choices = config.hydra.runtime.choices
+    if OmegaConf.select(config, "model") is None:  # `--cfg hydra` shows Hydra's part of a config only
+        return f"{choices.get('model')}_{choices.get('data')}"
+    model = config.model.name
+    preset = _preset("model", choices.get("model"))
+    widths = OmegaConf.to_container(config.model.hidden)
+    if preset is None or model != preset.get("name") or widths != preset.get("hidden"):
+        model += "".join(f"-{width}" for width in widths)
+    return f"{_slug(model)}_{_slug(data_name(config.data, choices.get('data')))}"
+
+
+def _preset(group: str, choice: str | None) -> dict | None:
+    """conf/<group>/<choice>.yaml as a dict; None if there is no such readable file."""
+    file = CONF / group / f"{choice}.yaml" if choice else None
+    if file is None or not file.is_file():
+        return None
+    try:
+        return OmegaConf.to_container(OmegaConf.load(file))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, OmegaConfBaseException):
+        return None
+
+
+def _slug(text: str) -> str:
+    """`xor (targets=[1,0,0,1])` -> `xor-targets-1-0-0-1`."""
+    return re.sub(r"[^A-Za-z0-9._]+", "-", text).strip("-") or "_"
 
 
 def _same_numbers(a: list, b: list) -> bool:

@@ -143,6 +143,12 @@ def git_state() -> dict | None:
     installed copy, a cluster node without git)."""
     source = Path(nnexp.__file__).resolve().parent
     try:
+        # nnexp's own files must be tracked there: an installed copy inside a user's repository
+        # (site-packages in a project's .venv) would otherwise report the project's commit.
+        tracked = subprocess.run(["git", "ls-files", "--error-unmatch", "__init__.py"], cwd=source,
+                                 capture_output=True, text=True, timeout=10)
+        if tracked.returncode != 0:
+            return None
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=source, capture_output=True,
                                 text=True, timeout=10)
         if commit.returncode != 0:

@@ -26,7 +26,6 @@ Exit codes: 0 every run finished, 1 some run failed, did not finish, is unreadab
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -36,6 +35,7 @@ import pandas as pd
 from nnexp.collect import ReportError, Runs, collect
 from nnexp.comparison import (CONFIG_COLUMNS, comparison_table, config_labels, error_curves, mixed_code,
                               numbered_probes, provenance, repeated_seeds, with_probe_outputs)
+from nnexp import console
 from nnexp.results import atomic_path, write_csv
 
 
@@ -117,14 +117,17 @@ def _glance(comparison: pd.DataFrame) -> list[tuple[str, str]]:
     lines = []
     for label, row in zip(config_labels(comparison), comparison.itertuples(index=False)):
         solved = round(row.success_rate * row.n_seeds)
-        text = (f"learned the training set (accuracy 1.0) at {solved} of {row.n_seeds} seeds; "
+        distinct = getattr(row, "n_distinct_seeds", row.n_seeds)
+        counted = (f"{row.n_seeds} networks from {distinct} distinct seeds (seeds trained more than "
+                   f"once are counted each time)") if distinct < row.n_seeds else f"{row.n_seeds} seeds"
+        text = (f"learned the training set (accuracy 1.0) at {solved} of {counted}; "
                 f"final error {_spread(row.final_error_min, row.final_error_max)}")
         if "probe_output_min" in comparison.columns:
             text += f"; probe output {_spread(row.probe_output_min, row.probe_output_max)}"
         # getattr: a comparison.csv written before saturation was counted has no n_saturated.
         if getattr(row, "n_saturated", 0):
-            text += (f"; {row.n_saturated} of {row.n_seeds} seeds saturated (outputs stuck at exactly "
-                     "0 or 1: lower train.lr)")
+            text += (f"; {row.n_saturated} of {row.n_seeds} seeds saturated (sigmoid units pinned at 0 or 1: "
+                     "lower train.lr)")
         if row.n_diverged:
             text += f"; {row.n_diverged} of {row.n_seeds} seeds diverged (no figures: lower train.lr)"
         lines.append((label, text))
@@ -221,15 +224,15 @@ def write_report(paths: list[Path], out: Path | None = None) -> tuple[pd.DataFra
     summary = with_probe_outputs(runs)
     comparison = comparison_table(summary) if not summary.empty else pd.DataFrame()
     n_runs = summary["run"].nunique() if not summary.empty else 0
-    unfinished = f" ({runs.n_unfinished} of them unfinished: interrupted, or still running)" \
-        if runs.n_unfinished else ""
+    n_failed = len(runs.failed) - runs.n_unfinished
     lines = ["# nnexp report", ""]
     if runs.sweep_command:
         lines += [f"Sweep: `{runs.sweep_command}`", ""]
     lines += [
         f"Read from: {', '.join(str(p) for p in paths)}",
-        f"Runs: {n_runs} finished, {len(runs.failed)} failed{unfinished}, {len(runs.unreadable)} unreadable, "
-        f"{len(runs.missing)} missing; {len(summary)} trained networks.",
+        f"Runs: {n_runs} finished, {n_failed} failed, {runs.n_unfinished} unfinished, {len(runs.unreadable)} "
+        f"unreadable, {len(runs.missing)} missing; {len(summary)} trained networks."
+        + (" (Unfinished: interrupted, or still running.)" if runs.n_unfinished else ""),
         "",
         *([f"**Warning**: {mixed_code(runs)}; see Provenance below.", ""] if mixed_code(runs) else []),
         *_at_a_glance(comparison),
@@ -329,8 +332,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BrokenPipeError:  # `python -m nnexp.report DIR | head`: the reader left; say nothing
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # as Python's docs advise
-        sys.exit(1)
+    # `python -m nnexp.report DIR | head`: once the reader leaves, the console goes quiet and the
+    # report is still written; the exit code says what the report found, not that head left.
+    console.quiet_when_stdout_closes()
+    sys.exit(main())

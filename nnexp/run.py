@@ -80,7 +80,8 @@ def train_and_write(cfg: DictConfig, dataset: Dataset, run_dir: Path) -> pd.Data
     if cfg.plot:
         from nnexp import plots  # matplotlib: half a second to import, which plot=false and refusals skip
 
-        title = f"{cfg.model.name} on {dataset.name}, {summary.seeds_text(seeds)}"
+        widths = f" {network.hidden}" if network.hidden else ""  # "two_layer [8]": what was trained
+        title = f"{cfg.model.name}{widths} on {dataset.name}, {summary.seeds_text(seeds)}"
         plots.error_curve(history, network.seeds_, title, run_dir / "error_curve.png")
     # Written last: a folder with results.csv holds a finished run.
     results.write_csv(result_rows, run_dir / "results.csv")

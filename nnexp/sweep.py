@@ -43,7 +43,8 @@ class SweepProgress:
         self._n_jobs: dict[Path, int] = {}
         self._started = 0.0  # when this sweep started: an older report in its folder is not its own
         self._printed = False
-        self.report_failed: str | None = None  # why the report could not be written, if it could not
+        self.problem: str | None = None  # what went wrong with the report or a job's record, if anything
+        self.problem_said = False  # by the sweep's end (nnexp.callback), so that exit says nothing more
 
     def start(self, sweep: Path, n_jobs: int, n_finished: int = 0) -> None:
         """A sweep of `n_jobs` jobs starts in `sweep`, `n_finished` of them finished already (a
@@ -57,9 +58,13 @@ class SweepProgress:
             (done / str(k)).touch()
         self._n_jobs[sweep] = n_jobs
         self._started = time.time()
-        to_run = f"{n_jobs - n_finished} of {n_jobs} jobs (the others finished before)" if n_finished \
-            else f"{n_jobs} jobs"
-        print(f"nnexp: {to_run} into {sweep}; the report will be {sweep / 'report.md'}", flush=True)
+        if n_finished == n_jobs:
+            print(f"nnexp: all {n_jobs} jobs in {sweep} had finished: nothing to run; the report is rewritten",
+                  flush=True)
+        else:
+            to_run = f"{n_jobs - n_finished} of {n_jobs} jobs (the others finished before)" if n_finished \
+                else f"{n_jobs} jobs"
+            print(f"nnexp: {to_run} into {sweep}; the report will be {sweep / 'report.md'}", flush=True)
         atexit.register(self._at_exit, sweep)
 
     def job_end(self, sweep: Path, run: Path, overrides: str, failure: str | None) -> None:
@@ -93,9 +98,10 @@ class SweepProgress:
         try:
             return write_report([sweep])
         except Exception as error:  # noqa: BLE001 -- any failure: the jobs' files are still whole
-            self.report_failed = f"{type(error).__name__}: {error}"
-            print(f"nnexp: the sweep's report could not be written ({self.report_failed}); "
-                  f"python -m nnexp.report {sweep} retries it", file=sys.stderr, flush=True)
+            self.problem = f"its report could not be written ({type(error).__name__}: {error})"
+            if os.getpid() != self._main_pid:  # a worker: the process the user started cannot know
+                print(f"nnexp: the sweep's report could not be written ({type(error).__name__}: {error}); "
+                      f"python -m nnexp.report {sweep} retries it", file=sys.stderr, flush=True)
             return None
 
     def end(self, sweep: Path) -> bool:
@@ -104,19 +110,24 @@ class SweepProgress:
         return self._print_if_written(sweep)
 
     def _print_if_written(self, sweep: Path) -> bool:
-        """Show the report a job of this sweep wrote, unless shown already; False if there is none."""
-        comparison = sweep / "comparison.csv"
-        if not self._printed and comparison.exists() and comparison.stat().st_mtime >= self._started:
-            self._print(pd.read_csv(comparison), None, sweep)
+        """Show the report a job of this sweep wrote, unless shown already; False if there is none.
+        report.md is written last: only a report.md of this sweep's own says the report is whole."""
+        report = sweep / "report.md"
+        if not self._printed and report.is_file() and report.stat().st_mtime >= self._started:
+            self._print(pd.read_csv(sweep / "comparison.csv"), None, sweep)
         return self._printed
 
     def _at_exit(self, sweep: Path) -> None:
         """The sweep's last word in the process the user started, if no hook had it: the report
         that a job in another process wrote (Hydra skips on_multirun_end after a failure), or,
         for a sweep stopped early (Ctrl-C), how to report the jobs that did finish."""
-        if os.getpid() != self._main_pid:
+        if os.getpid() != self._main_pid or self.problem_said:
             return
         try:
+            if self.problem:  # a job failed too, so on_multirun_end, which says it, never ran
+                print(f"nnexp: {self.problem}; python -m nnexp.report {sweep} rebuilds the report",
+                      file=sys.stderr, flush=True)
+                return
             if self._print_if_written(sweep):
                 return
             n_jobs = self._n_jobs[sweep]
@@ -125,9 +136,13 @@ class SweepProgress:
             if n_done == n_jobs:
                 print(f"nnexp: all {n_jobs} jobs finished, but the sweep stopped before its report; "
                       f"python -m nnexp.report {sweep} writes it", file=sys.stderr, flush=True)
-            elif n_done:
-                print(f"nnexp: {n_done} of {n_jobs} jobs had finished when the sweep stopped; "
-                      f"python -m nnexp.report {sweep} reports them", file=sys.stderr, flush=True)
+            else:
+                reported = f"python -m nnexp.report {sweep} reports them; " if n_done else ""
+                sweep_read = read_sweep(sweep)
+                resume = f"{sweep_read.resume_command} completes the sweep" if sweep_read and sweep_read.resume_command \
+                    else f"resume=true with hydra.sweep.dir={sweep} completes the sweep"
+                print(f"nnexp: {n_done} of {n_jobs} jobs had finished when the sweep stopped; {reported}{resume}",
+                      file=sys.stderr, flush=True)
         except OSError:  # the console or the folder is gone: nothing left to say it with
             pass
 

@@ -187,3 +187,31 @@ def test_sigterm_stops_a_run_like_ctrl_c_and_its_manifest_says_interrupted(tmp_p
     assert stderr.strip() == "nnexp: terminated"
     assert json.loads((run_dir / "manifest.json").read_text())["status"] == "interrupted"
     assert not (run_dir / "results.csv").exists()
+
+
+def test_the_manifest_names_nnexps_own_commit_never_a_repository_it_is_installed_in(tmp_path, monkeypatch):
+    import nnexp
+
+    project = tmp_path / "project"
+    installed = project / ".venv" / "site-packages" / "nnexp"
+    installed.mkdir(parents=True)
+    (installed / "__init__.py").write_text("")
+    (project / "README.md").write_text("a user's project\n")
+    git = ["git", "-C", str(project), "-c", "user.name=u", "-c", "user.email=u@example.org"]
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    subprocess.run([*git, "add", "README.md"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "project"], check=True)
+    monkeypatch.setattr(nnexp, "__file__", str(installed / "__init__.py"))
+    assert manifest.git_state.__wrapped__() is None
+
+
+def test_a_sweep_whose_report_cannot_be_written_fails_in_one_line(tmp_path):
+    folder = tmp_path / "sweep"
+    # Job folders under `report.md/`: a folder, so the report cannot be written where it belongs.
+    done = run_cli("-m", "seed=0,1", "train.iterations=10", f"hydra.sweep.dir={folder}",
+                   "hydra.sweep.subdir=report.md/${hydra.job.num}", cwd=tmp_path)
+    assert done.returncode == 1
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("nnexp: every job finished, but its report could not be written (")
+    assert line.endswith(f"python -m nnexp.report {folder} rebuilds the report")
+    assert "report:" not in done.stdout  # no report is announced that is not there

@@ -26,6 +26,19 @@ def test_a_dataset_changed_on_the_command_line_is_named_by_what_changed(compose,
     assert config.data_name(cfg.data, cfg.hydra.runtime.choices.data) == name
 
 
+@pytest.mark.parametrize("overrides, name", [
+    ([], "two_layer_xor"),
+    (["model.hidden=[8]"], "two_layer-8_xor"),
+    (["model=mlp", "model.hidden=[16,8]"], "mlp-16-8_xor"),
+    (["model=mlp"], "mlp_xor"),  # its own widths: nothing changed
+    (["model=perceptron", "data=linear"], "perceptron_linear"),
+    (["data.targets=[1,0,0,1]"], "two_layer_xor-targets-1-0-0-1"),
+    (["data.targets=[1,0,0,1]", "data.name=xnor"], "two_layer_xnor"),
+])
+def test_a_run_folder_is_named_by_what_was_trained(compose, overrides, name):
+    assert config.run_name(compose(*overrides, hydra=True)) == name
+
+
 def test_data_digests_differ_exactly_when_the_data_does():
     xor = make_dataset("xor", XOR_INPUTS, [0, 1, 1, 0], [[1, 0, 0]])
     same = make_dataset("renamed", XOR_INPUTS, [0.0, 1.0, 1.0, 0.0], [[1, 0, 0]])

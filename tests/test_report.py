@@ -57,7 +57,7 @@ def test_the_report_says_what_was_swept_and_holds_the_comparison(sweep):
     folder, done = sweep
     report = (folder / "report.md").read_text()
     assert "model=perceptron,two_layer seed=0,1,2" in report
-    assert "6 finished, 0 failed, 0 unreadable, 0 missing" in report
+    assert "6 finished, 0 failed, 0 unfinished, 0 unreadable, 0 missing" in report
     assert "| perceptron |" in report and "| two_layer |" in report
     assert "report.md" in done.stdout
     comparison = pd.read_csv(folder / "comparison.csv").set_index("model")
@@ -128,7 +128,7 @@ def test_a_sweep_through_another_launcher_gets_the_same_report(tmp_path, launche
     jobs = pd.concat([pd.read_csv(f) for f in folder.glob("*/results.csv")])
     assert comparison["final_error_mean"].tolist() == pytest.approx(
         jobs.groupby("model")["final_error"].mean().tolist(), rel=1e-12)
-    assert "4 finished, 0 failed, 0 unreadable, 0 missing" in (folder / "report.md").read_text()
+    assert "4 finished, 0 failed, 0 unfinished, 0 unreadable, 0 missing" in (folder / "report.md").read_text()
     assert all((folder / name).exists() for name in PLOTS)
     assert f"report: {folder / 'report.md'}" in done.stdout  # shown by the process the user started
 
@@ -141,7 +141,7 @@ def test_parallel_jobs_number_themselves_and_a_failure_still_shows_the_report(tm
     progress = sorted(line.split("]")[0] + "]" for line in done.stdout.splitlines() if line.endswith(
         ("%", "instead.")) and line.startswith("["))
     assert progress == ["[1/4]", "[2/4]", "[3/4]", "[4/4]"]  # each number once, though jobs ran at once
-    assert "2 finished, 2 failed, 0 unreadable, 0 missing" in (folder / "report.md").read_text()
+    assert "2 finished, 2 failed, 0 unfinished, 0 unreadable, 0 missing" in (folder / "report.md").read_text()
     # Hydra skips on_multirun_end after a failure, and the jobs' hooks ran in the workers.
     assert done.stdout.count(f"report: {folder / 'report.md'}") == 1
 
@@ -164,7 +164,8 @@ def test_ctrl_c_stops_a_sweep_without_a_traceback_and_says_how_to_report_it(tmp_
     n_done = len(list((folder / sweep_callback.DONE_FOLDER).iterdir()))  # the jobs whose hook ran
     assert 1 <= n_done < 20
     assert lines[1] == (f"nnexp: {n_done} of 20 jobs had finished when the sweep stopped; "
-                        f"python -m nnexp.report {folder} reports them")
+                        f"python -m nnexp.report {folder} reports them; python -m nnexp.run -m 'seed=range(20)' "
+                        f"train.iterations=20000 hydra.sweep.dir={folder} resume=true completes the sweep")
     done = run_report(folder, cwd=tmp_path)
     assert done.returncode == 1  # the sweep is incomplete
     n_results = len(list(folder.glob("*/results.csv")))
@@ -229,7 +230,9 @@ def test_a_run_without_results_is_listed_as_unfinished(sweep, tmp_path):
     done = run_report(copy, cwd=tmp_path)
     assert done.returncode == 1
     assert f"did not finish: {broken.name}" in done.stdout
-    assert broken.name in (copy / "report.md").read_text()
+    report = (copy / "report.md").read_text()
+    assert broken.name in report
+    assert "Runs: 5 finished, 0 failed, 1 unfinished, 0 unreadable, 0 missing" in report  # not called failed
 
 
 def test_report_prints_each_configuration_in_a_line_and_a_table_that_fits_the_terminal(sweep, tmp_path):
@@ -278,7 +281,7 @@ def test_a_sweep_over_an_interpolation_is_reported_as_typed(tmp_path):
     report = (folder / "report.md").read_text()
     # Quoted for the shell, so that pasting it reruns the very sweep ($ would be expanded).
     assert "python -m nnexp.run -m seed=0,1 'train.log_every=${train.iterations}' train.iterations=30" in report
-    assert "2 finished, 0 failed, 0 unreadable, 0 missing" in report
+    assert "2 finished, 0 failed, 0 unfinished, 0 unreadable, 0 missing" in report
     assert pd.read_csv(folder / "summary.csv")["log_every"].tolist() == [30, 30]
 
 
@@ -302,7 +305,7 @@ def test_a_failing_job_does_not_sink_the_sweep(tmp_path):
     assert "[3/3] model=two_layer threshold=0.25" in done.stdout  # the job after it still ran
     assert len(list(folder.glob("*/results.csv"))) == 2
     report = (folder / "report.md").read_text()
-    assert "2 finished, 1 failed, 0 unreadable, 0 missing" in report
+    assert "2 finished, 1 failed, 0 unfinished, 0 unreadable, 0 missing" in report
     assert "The 'threshold' parameter must be a float in the open range (0, 1)" in report
     assert (f"`python -m nnexp.run -m model=two_layer threshold=0.5,1.5,0.25 train.iterations=100 "
             f"hydra.sweep.dir={folder} resume=true`") in report

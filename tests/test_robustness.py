@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -147,3 +148,24 @@ def test_child_processes_write_their_stderr_to_a_log_and_the_console_keeps_ours(
     assert done.returncode == 0, done.stderr
     assert done.stderr == "nnexp: interrupted\n"
     assert "Traceback" in log.read_text() and "KeyboardInterrupt" in log.read_text()
+
+
+def test_ctrl_c_under_submitit_local_says_one_line_and_leaves_no_process(tmp_path):
+    folder = tmp_path / "sweep"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nnexp.run", "-m", "seed=0,1", "train.iterations=50000000",
+         "train.log_every=1000000", "hydra/launcher=submitit_local", f"hydra.sweep.dir={folder}"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while len(list(folder.glob("*/.hydra/config.yaml"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)  # both jobs training
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C: every process of the group
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130
+    interrupted, stopped = stderr.strip().splitlines()
+    assert interrupted == "nnexp: interrupted"
+    assert stopped.startswith("nnexp: 0 of 2 jobs had finished when the sweep stopped; python -m nnexp.run -m ")
+    assert stopped.endswith(f"hydra.sweep.dir={folder} resume=true completes the sweep")
+    time.sleep(1)
+    survivors = subprocess.run(["pgrep", "-f", str(folder)], capture_output=True, text=True).stdout.split()
+    assert survivors == []

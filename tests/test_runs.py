@@ -244,7 +244,7 @@ def test_a_header_only_results_csv_is_listed_as_unreadable_and_the_report_exits_
     assert code == 1 and err == ""
     assert "unreadable: bad: results.csv: header only, no rows (cut short?)" in out
     text = (tmp_path / "report.md").read_text()
-    assert "Runs: 1 finished, 0 failed, 1 unreadable, 0 missing; 1 trained networks." in text
+    assert "Runs: 1 finished, 0 failed, 0 unfinished, 1 unreadable, 0 missing; 1 trained networks." in text
     assert "## Runs that cannot be read" in text and "- `bad`: results.csv: header only" in text
     assert pd.read_csv(tmp_path / "comparison.csv")["n_seeds"].tolist() == [1]
 
@@ -257,7 +257,7 @@ def test_any_file_in_place_of_results_csv_gives_a_reason_not_a_traceback(tmp_pat
     code, out, err = run_report(capsys, folder)
     assert code == 1 and err == ""
     assert "unreadable: run: results.csv: " in out
-    assert "0 finished, 0 failed, 1 unreadable" in (folder / "report.md").read_text()
+    assert "0 finished, 0 failed, 0 unfinished, 1 unreadable" in (folder / "report.md").read_text()
 
 
 def test_the_same_run_given_twice_or_through_a_parent_is_counted_once(tmp_path, capsys):
@@ -267,7 +267,7 @@ def test_the_same_run_given_twice_or_through_a_parent_is_counted_once(tmp_path, 
         code, out, _ = run_report(capsys, *paths)
         assert code == 0, out
         assert pd.read_csv(paths[0] / "comparison.csv")["n_seeds"].tolist() == [2]
-        assert "Runs: 2 finished, 0 failed, 0 unreadable, 0 missing" in (paths[0] / "report.md").read_text()
+        assert "Runs: 2 finished, 0 failed, 0 unfinished, 0 unreadable, 0 missing" in (paths[0] / "report.md").read_text()
         assert "trained more than once" not in out
 
 
@@ -279,7 +279,7 @@ def test_a_corrupt_multirun_yaml_is_said_and_the_report_exits_1(tmp_path, capsys
     assert f"unreadable sweep: {sweep}/multirun.yaml: not YAML" in out
     text = (sweep / "report.md").read_text()
     assert "## Sweeps that cannot be read" in text and "jobs that never started are not counted" in text
-    assert "Runs: 2 finished, 0 failed, 0 unreadable, 0 missing" in text
+    assert "Runs: 2 finished, 0 failed, 0 unfinished, 0 unreadable, 0 missing" in text
 
 
 def test_a_job_with_corrupt_overrides_is_unreadable_not_missing(tmp_path, capsys):
@@ -342,7 +342,7 @@ def test_saturated_seeds_are_counted_and_said_at_a_glance(tmp_path, capsys):
     assert code == 0
     comparison = pd.read_csv(tmp_path / "comparison.csv")
     assert comparison[["n_diverged", "n_saturated"]].values.tolist() == [[0, 3]]
-    glance = "3 of 5 seeds saturated (outputs stuck at exactly 0 or 1: lower train.lr)"
+    glance = "3 of 5 seeds saturated (sigmoid units pinned at 0 or 1: lower train.lr)"
     assert glance in out and glance in (tmp_path / "report.md").read_text()
 
 
