@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from nnexp import console, manifest, resume
 from nnexp.config import ConfigError
-from nnexp.folders import claim_run_folder, claim_sweep_folder
+from nnexp.folders import check_subdir, claim_run_folder, claim_sweep_folder
 from nnexp.overrides import as_written, job_key, quote, sweep_jobs
 from nnexp.results import write_error
 from nnexp.sweep import ReportNotWritten, SweepProgress
@@ -55,6 +54,7 @@ def _refusing(hook):
 class NnexpCallback(Callback):
     def __init__(self) -> None:
         self.progress = SweepProgress()
+        self._record_error: Exception | None = None  # why a job's end could not be recorded
 
     @_refusing
     def on_run_start(self, config: DictConfig, **kwargs) -> None:
@@ -63,6 +63,7 @@ class NnexpCallback(Callback):
         if config.resume:
             raise ConfigError("resume=true completes a sweep: use it with -m and hydra.sweep.dir=FOLDER.")
         checked_dataset(config, config.hydra.runtime.choices.get("data"))
+        _check_output_subdir(config)
         HydraConfig.instance().set_config(config)  # as run_job does, for ${hydra:...} in the folder's name
         path = _folder(config, "hydra.run.dir")
         folder, _ = claim_run_folder(path, named_by_user=_given(config, "hydra.run.dir"))
@@ -74,21 +75,21 @@ class NnexpCallback(Callback):
         would print a line of its own first, `Error executing job with overrides: [...]`)."""
         if job_return.status == JobStatus.FAILED:
             raise Refusal(job_return._return_value)
+        if self._record_error is not None:  # its files may be whole, but its manifest says running
+            raise Refusal(self._record_error)
 
     @_refusing
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         named = _given(config, "hydra.sweep.dir")
         if config.resume and not named:
             raise ConfigError("resume=true completes the sweep in a folder: name it with hydra.sweep.dir=FOLDER.")
-        subdir = OmegaConf.to_container(config.hydra.sweep, resolve=False)["subdir"]
-        if not re.search(r"\$\{hydra\.job\.(num|id)\}", str(subdir)):
-            raise ConfigError("The 'hydra.sweep.subdir' parameter must contain ${hydra.job.num}, so that every "
-                              f"job of the sweep gets a folder of its own. Got {subdir!r} instead.")
-        if str(subdir).startswith("/") or ".." in str(subdir).split("/"):
-            raise ConfigError("The 'hydra.sweep.subdir' parameter must name a folder inside the sweep folder. "
-                              f"Got {subdir!r} instead.")
+        subdir = str(OmegaConf.to_container(config.hydra.sweep, resolve=False)["subdir"])
+        problem = check_subdir(subdir)
+        if problem:
+            raise ConfigError(f"The 'hydra.sweep.subdir' parameter {problem}. Got {subdir!r} instead.")
+        _check_output_subdir(config)
         _register_sweeper()
-        sweep = claim_sweep_folder(_folder(config, "hydra.sweep.dir"), named, config.resume)
+        sweep, created = claim_sweep_folder(_folder(config, "hydra.sweep.dir"), named, config.resume)
         if config.hydra.runtime.choices.get("hydra/launcher") == "submitit_local":
             # Its per-job controllers would each print a traceback on Ctrl-C; their log keeps them.
             console.send_child_stderr_to(sweep / ".submitit" / "controllers.log")
@@ -98,7 +99,7 @@ class NnexpCallback(Callback):
             config.hydra.sweep.dir = str(sweep)
             config.hydra.overrides.hydra.append(f"hydra.sweep.dir={quote(str(sweep))}")
         if not config.resume:
-            self.progress.start(sweep, len(sweep_jobs(config)))
+            self.progress.start(sweep, len(sweep_jobs(config)), created=created)
             return
         plan = resume.make_plan(config, sweep)
         self.progress.start(sweep, plan.n_jobs, len(plan.finished))
@@ -108,7 +109,10 @@ class NnexpCallback(Callback):
     def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs) -> None:
         try:
             self._job_end(config, job_return)
-        except Exception as error:  # noqa: BLE001 -- Hydra would only warn; say it, and fail the sweep
+        except Exception as error:  # noqa: BLE001 -- Hydra would only warn; say it, and fail the command
+            if config.hydra.mode != RunMode.MULTIRUN:
+                self._record_error = error  # on_run_end fails the run with it
+                return
             self.progress.problem = (f"the end of the job in {config.hydra.runtime.output_dir} could not be "
                                      f"recorded ({type(error).__name__}: {error})")
             print(f"nnexp: {self.progress.problem}", file=sys.stderr, flush=True)
@@ -117,9 +121,15 @@ class NnexpCallback(Callback):
         run = Path(config.hydra.runtime.output_dir)
         failure = None
         if job_return.status == JobStatus.FAILED:
-            failure = write_error(job_return._return_value, run)  # .return_value would raise it
+            error = job_return._return_value  # .return_value would raise it
+            failure = write_error(error, run)
+            if config.hydra.mode == RunMode.MULTIRUN:
+                # Hydra's sweeper raises it again when the sweep ends; nnexp.cli then says that a
+                # job failed (exit 1), not that the command was wrong (2): the other jobs ran. An
+                # attribute travels with the error from a launcher's worker (it is pickled).
+                error.nnexp_sweep_job = str(run)
         if manifest.is_claimed_here(run):
-            manifest.finish(run, "failed" if failure else "finished", failure)
+            manifest.finish(run, "failed" if failure else "finished", failure, _resolved(config))
         if config.hydra.mode == RunMode.MULTIRUN:
             overrides = " ".join(job_key(as_written(config.hydra.overrides.task)))
             self.progress.job_end(Path(config.hydra.sweep.dir), run, overrides, failure)
@@ -137,6 +147,16 @@ class NnexpCallback(Callback):
                                    f"rebuilds the report")
 
 
+def _resolved(config: DictConfig) -> dict | None:
+    """The job's config, resolved here where ${hydra:...} and ${oc.env:...} mean what they meant
+    to the run; None if a value does not resolve (the run then failed on it)."""
+    try:
+        return {key: OmegaConf.to_container(config[key], resolve=True) if OmegaConf.is_config(config[key])
+                else config[key] for key in config if key != "hydra"}
+    except Exception:  # noqa: BLE001 -- any value that does not resolve: nothing to record
+        return None
+
+
 def _register_sweeper() -> None:
     """Make nnexp's sweeper known to Hydra (conf/hydra/sweeper/nnexp.yaml). Hydra finds plugins by
     listing the hydra_plugins package, which an editable install (`pip install -e .`) hides; its
@@ -145,6 +165,14 @@ def _register_sweeper() -> None:
     from hydra_plugins.nnexp_sweeper import NnexpSweeper
 
     Plugins.instance().register(NnexpSweeper)
+
+
+def _check_output_subdir(config: DictConfig) -> None:
+    """A run's config must be saved where nnexp looks for it: runs are found, checked and resumed
+    by their `.hydra/config.yaml`, and without it a run would be invisible to every report."""
+    if config.hydra.output_subdir != ".hydra":
+        raise ConfigError("The 'hydra.output_subdir' parameter must be .hydra: nnexp finds every run by its "
+                          f".hydra/config.yaml. Got {config.hydra.output_subdir!r} instead.")
 
 
 def _folder(config: DictConfig, key: str) -> Path:

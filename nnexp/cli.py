@@ -46,6 +46,7 @@ def run(main: Callable[[], object], argv: list[str] | None = None) -> None:
         sys.exit(0)
     except Exception as error:
         code, message = _explain(error)
+        manifest.mark_failed(message or " ".join(f"{type(error).__name__}: {error}".split()))
         if message is None:
             raise
         _exit(message, code)
@@ -56,18 +57,32 @@ def run(main: Callable[[], object], argv: list[str] | None = None) -> None:
 def refuse_paths_as_choices(arguments: list[str]) -> None:
     """Refuse a config group choice that is a path (`data=../../tmp/x/evil`, `model=/etc/x`):
     Hydra would load any YAML file on disk as the config and name the run folder after it, which
-    lands outside outputs/ (or a sweep's job folder outside its sweep)."""
+    lands outside outputs/ (or a sweep's job folder outside its sweep). Refuse a list of choices
+    (`data=[xor,and]`) too: Hydra merges them into one config, which no name can honestly say."""
     for argument in arguments:
         key, equals, value = argument.partition("=")
         key = key.lstrip("+~")
         if not equals or argument.startswith("-") or "." in key:  # flags, and keys like hydra.run.dir
             continue
+        if (key in _groups() or key.startswith("hydra/")) and value.strip().startswith("["):
+            raise config.ConfigError(
+                f"The '{key}' choice must be one config's name (e.g. {key}=...); a list ({value}) would "
+                f"merge several into one run. To run each, sweep: -m {key}=a,b.")
         for choice in value.split(","):
-            choice = choice.strip().strip("'\"")
+            choice = choice.strip().strip("'\"[]")
             if choice.startswith("/") or ".." in choice.replace("\\", "/").split("/"):
                 raise config.ConfigError(
                     f"The '{key}' choice must be the name of a config in its group (e.g. data=xor), "
                     f"not a path. Got {choice!r} instead.")
+
+
+def _groups() -> set[str]:
+    """The config groups a command may choose from: conf/'s folders and experiments/' (studies)."""
+    from nnexp.presets import EXPERIMENTS
+
+    found = {"experiment"} | {folder.name for folder in EXPERIMENTS.iterdir() if folder.is_dir()}
+    found |= {str(folder.relative_to(config.CONF)) for folder in config.CONF.rglob("*") if folder.is_dir()}
+    return found
 
 
 def _explain(error: Exception) -> tuple[int, str | None]:
@@ -77,6 +92,13 @@ def _explain(error: Exception) -> tuple[int, str | None]:
         return error.exit_code, str(error)
     if isinstance(error, ReportNotWritten):
         return 1, str(error)
+    if type(error).__name__ == "TerminatedWorkerError":  # joblib's: a worker died under a job
+        return 1, ("a job's process was killed (out of memory, or a signal) and the sweep stopped; the jobs "
+                   "that finished are kept, and resume=true with the same command completes the sweep")
+    if getattr(error, "nnexp_sweep_job", None):  # raised again by Hydra's sweeper at the end
+        reason = messages.explain(error) or " ".join(f"{type(error).__name__}: {error}".split())
+        return 1, (f"a job of the sweep failed ({reason}); the others ran, and the sweep's report lists "
+                   f"every failed job with the command that completes the sweep")
     message = messages.explain(error)  # before OSError: Hydra's MissingConfigException is one
     if message is not None:
         return 2, message

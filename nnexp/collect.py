@@ -75,6 +75,7 @@ class Runs:
     sweep_errors: list[str] = field(default_factory=list)  # multirun.yaml files that cannot be read
     manifests: list[dict | None] = field(default_factory=list)  # per finished run; None: made before manifests
     resume_command: str | None = None  # completes the (first path's) sweep in place
+    strays: list[str] = field(default_factory=list)  # runs in a sweep folder that its sweep never asked for
 
 
 def collect(paths: list[Path]) -> Runs:
@@ -90,12 +91,12 @@ def collect(paths: list[Path]) -> Runs:
         folders = run_folders(path)
         if not folders:
             raise ReportError(f"{path} holds no nnexp runs (no folder with .hydra/config.yaml below it)")
-        found = set()
+        found: dict[tuple[str, ...], list[str]] = {}  # job key: names of the runs that have it
         for run in folders:
             if run.resolve() not in records:
                 record = records[run.resolve()] = read_run(run)
                 # Relative to the first path, so that runs under several paths keep distinct names.
-                name = os.path.relpath(run, paths[0]) if run != paths[0] else run.name
+                name = _name(run, paths[0])
                 overrides = " ".join(record.overrides)
                 if record.status == FINISHED:
                     summaries.append(record.results.assign(run=name, overrides=overrides))
@@ -108,7 +109,7 @@ def collect(paths: list[Path]) -> Runs:
                 else:
                     runs.failed.append((name, overrides, record.reason))
                     runs.n_unfinished += record.status == UNFINISHED
-            found.add(job_key(records[run.resolve()].overrides))
+            found.setdefault(job_key(records[run.resolve()].overrides), []).append(_name(run, paths[0]))
         if path.resolve() in sweeps:
             continue
         sweeps.add(path.resolve())
@@ -117,6 +118,8 @@ def collect(paths: list[Path]) -> Runs:
             runs.sweep_errors.append(f"{path / sweep.error}")
         elif sweep is not None:
             runs.missing += [" ".join(job) for job in sweep.jobs if tuple(job) not in found]
+            asked = {tuple(job) for job in sweep.jobs}
+            runs.strays += [name for key, names in found.items() if key not in asked for name in names]
             if path == paths[0]:
                 runs.sweep_command, runs.resume_command = sweep.command, sweep.resume_command
 
@@ -125,3 +128,12 @@ def collect(paths: list[Path]) -> Runs:
 
     runs.summary, runs.probes, runs.histories = table(summaries), table(probes), table(histories)
     return runs
+
+
+def _name(run: Path, first: Path) -> str:
+    """A run's name in the tables: its path from the first path given, so that runs under several
+    paths stay distinct. When the first path is itself a run folder, from its parent instead:
+    a run nested in it would otherwise share its name (`foo` and `foo/foo`)."""
+    if (first / ".hydra" / "config.yaml").is_file():
+        first = first.parent
+    return os.path.relpath(run, first)

@@ -15,6 +15,7 @@ import difflib
 import math
 import re
 import typing
+import unicodedata
 from pathlib import Path
 from dataclasses import dataclass, field, is_dataclass
 from typing import Any, List
@@ -116,6 +117,8 @@ def check(cfg: DictConfig) -> None:
     hidden = OmegaConf.to_container(cfg.model.hidden)
     if not all(isinstance(width, int) and not isinstance(width, bool) and width >= 1 for width in hidden):
         _fail("model.hidden", "a list of layer widths, each an int >= 1, e.g. [4, 4]", hidden)
+    for key in ("model.name", "data.name"):
+        _check_visible(key, OmegaConf.select(cfg, key))
     _check_model_name(cfg.model.name, hidden)
     _check_sizes(cfg, hidden)
 
@@ -129,6 +132,14 @@ ARCHITECTURES = {
     "perceptron": (lambda hidden: hidden == [], "has no hidden layer (model.hidden=[])"),
     "two_layer": (lambda hidden: len(hidden) == 1, "has one hidden layer (model.hidden=[width])"),
 }
+
+
+def _check_visible(key: str, name: str) -> None:
+    """Refuse a name that reads as another: `two_layer ` or `perceptron` with an invisible
+    character would pass for the real one in every table while escaping the checks on it."""
+    invisible = [char for char in name if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")]
+    if not name.strip() or name != name.strip() or invisible:
+        _fail(key, "a name one can see whole: no spaces around it, no invisible characters", name)
 
 
 def _check_model_name(name: str, hidden: list[int]) -> None:

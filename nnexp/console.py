@@ -37,7 +37,7 @@ class ConsoleHandler(logging.StreamHandler):
     """
 
     def handleError(self, record: logging.LogRecord) -> None:
-        if isinstance(sys.exc_info()[1], BrokenPipeError):
+        if isinstance(sys.exc_info()[1], OSError):  # a closed pipe, a full /dev/full, a gone terminal
             stop_writing(self.stream)
         else:
             super().handleError(record)
@@ -55,7 +55,9 @@ def quiet_when_stdout_closes() -> None:
 
 
 class _QuietStream:
-    """A text stream that stops writing when a write or flush meets a closed pipe."""
+    """A text stream that stops writing when a write or flush fails: a closed pipe, or a console
+    that cannot take more (`> /dev/full`). The command's files are what it is for; its console
+    is a courtesy that must never cost them."""
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
@@ -63,14 +65,14 @@ class _QuietStream:
     def write(self, text: str) -> int:
         try:
             return self._stream.write(text)
-        except BrokenPipeError:
+        except OSError:
             stop_writing(self._stream)
             return len(text)
 
     def flush(self) -> None:
         try:
             self._stream.flush()
-        except BrokenPipeError:
+        except OSError:
             stop_writing(self._stream)
 
     def __getattr__(self, name: str):  # fileno, encoding, isatty, ...: the stream's own

@@ -63,6 +63,48 @@ OmegaConf.register_new_resolver("nnexp.name", safe_name, replace=True)
 OmegaConf.register_new_resolver("nnexp.run_name", lambda *, _root_: safe_name(run_name(_root_)), replace=True)
 
 
+# What a job's folder name may interpolate: its number, and values made safe by `nnexp.name`.
+SAFE_SUBDIR_PARTS = ("${hydra.job.num}", "${hydra.job.id}")
+
+
+def check_subdir(subdir: str) -> str | None:
+    """Why `subdir` (hydra.sweep.subdir, unresolved) could put two jobs in one folder, or a job
+    outside its sweep; None if it cannot. Any value but the job's number may hold `/` or `..`
+    (`data.name=../../x`), so every other `${...}` must go through `${nnexp.name:...}`."""
+    if not any(part in subdir for part in SAFE_SUBDIR_PARTS):
+        return "must contain ${hydra.job.num}, so that every job of the sweep gets a folder of its own"
+    rest = _without_safe_names(subdir)
+    for part in SAFE_SUBDIR_PARTS:
+        rest = rest.replace(part, "0")
+    if "${" in rest:
+        return ("may interpolate only ${hydra.job.num}; wrap any other value in ${nnexp.name:...}, which "
+                "keeps a path out of it (the default: ${hydra.job.num}_${nnexp.name:${hydra.job.override_dirname}})")
+    if rest.startswith("/") or ".." in rest.split("/"):
+        return "must name a folder inside the sweep folder"
+    return None
+
+
+def _without_safe_names(text: str) -> str:
+    """`text` with every `${nnexp.name:...}` (braces balanced) replaced by `x`."""
+    opening = "${nnexp.name:"
+    while opening in text:
+        start = text.index(opening)
+        depth, end = 0, start
+        for end in range(start, len(text)):
+            depth += text[end] == "{"
+            depth -= text[end] == "}"
+            if depth == 0 and text[end] == "}":
+                break
+        text = text[:start] + "x" + text[end + 1:]
+    return text
+
+
+def inside(folder: Path, parent: Path) -> bool:
+    """True if `folder` lies strictly inside `parent`, links and `..` resolved."""
+    folder, parent = folder.resolve(), parent.resolve()
+    return folder != parent and parent in folder.parents
+
+
 def claim_run_folder(path: Path, named_by_user: bool) -> tuple[Path, list[Path]]:
     """Create and claim a run folder at `path`; return it and the folders created on the way.
 
@@ -70,9 +112,12 @@ def claim_run_folder(path: Path, named_by_user: bool) -> tuple[Path, list[Path]]
     refused. Otherwise `path` is a name made from the time, and a taken name becomes path-2, ...
     The created folders are what a refused run removes again, so that it leaves nothing behind.
     """
+    _refuse_nested(path, "run")
     created = _make_parents(path.parent)
     for candidate in _candidates(path, named_by_user):
         made = _make_folder(candidate)
+        if made is None and named_by_user:
+            raise FolderError(f"{candidate} is a file, not a folder; hydra.run.dir names the run's folder.", 2)
         if made is None:
             continue
         if made or not any(candidate.iterdir()):
@@ -91,17 +136,19 @@ def claim_run_folder(path: Path, named_by_user: bool) -> tuple[Path, list[Path]]
     raise FolderError(f"No free folder name beside {path}.")  # 1,000 runs in one second
 
 
-def claim_sweep_folder(path: Path, named_by_user: bool, resume: bool) -> Path:
+def claim_sweep_folder(path: Path, named_by_user: bool, resume: bool) -> tuple[Path, list[Path]]:
     """Create (or, to resume, reopen) a sweep folder at `path`, claim it and lock it for as long
-    as this process lives; return it. Refuses a folder that holds another sweep (unless resuming
-    it) or a live sweep (always)."""
+    as this process lives; return it and the folders created for it, outermost first (a sweep
+    refused before any job started removes them again: `release_sweep_folder`). Refuses a folder
+    that holds another sweep (unless resuming it) or a live sweep (always)."""
+    _refuse_nested(path, "sweep")
     if resume:
         if not (path / "multirun.yaml").is_file():
             raise FolderError(f"{path} holds no sweep to resume (no multirun.yaml); "
                               f"resume=true completes the sweep in hydra.sweep.dir.", 2)
         _lock(path / SWEEP_CLAIM)
-        return path
-    _make_parents(path.parent)
+        return path, []
+    created = _make_parents(path.parent)
     for candidate in _candidates(path, named_by_user):
         made = _make_folder(candidate)
         if made is None:
@@ -126,8 +173,48 @@ def claim_sweep_folder(path: Path, named_by_user: bool, resume: bool) -> Path:
                                   f"(a sweep folder holds one sweep).", 2)
             continue
         _lock(candidate / SWEEP_CLAIM)
-        return candidate
+        return candidate, created + ([candidate] if made else [])
     raise FolderError(f"No free folder name beside {path}.")
+
+
+# What a sweep folder holds before its first job starts: nnexp's claim and counter, Hydra's
+# config of the sweep. Anything else (a job's folder, submitit's `.submitit/` of jobs handed to
+# SLURM that will start later) means the sweep has work in the folder.
+SWEEP_OWN_FILES = {SWEEP_CLAIM, ".nnexp_done", "multirun.yaml"}
+
+
+def release_sweep_folder(sweep: Path, created: list[Path]) -> bool:
+    """Remove a sweep folder in which no job ever started (a sweep refused by Hydra after nnexp
+    claimed its folder, or stopped at once), with the folders made for it, so that the corrected
+    command finds it free; True if removed. A folder with any job's trace is left as it is."""
+    if sweep not in created or not sweep.is_dir() or {e.name for e in sweep.iterdir()} - SWEEP_OWN_FILES:
+        return False
+    for name in SWEEP_OWN_FILES:
+        target = sweep / name
+        if target.is_dir():
+            for file in target.iterdir():
+                file.unlink()
+            target.rmdir()
+        else:
+            target.unlink(missing_ok=True)
+    for folder in reversed(created):
+        try:
+            folder.rmdir()
+        except OSError:  # not empty: another run or sweep lives there
+            break
+    return True
+
+
+def _refuse_nested(path: Path, what: str) -> None:
+    """FolderError if `path` lies inside a run or sweep folder: a run there would be counted by
+    that sweep's report as one of its jobs, or read as part of that run."""
+    for parent in Path(os.path.abspath(path)).parents:
+        if (parent / MANIFEST_FILE).is_file() or (parent / ".hydra").is_dir():
+            raise FolderError(f"{path} lies inside the run folder {parent}; a {what} needs a folder outside "
+                              f"any run.", 2)
+        if (parent / SWEEP_CLAIM).exists() or (parent / "multirun.yaml").is_file():
+            raise FolderError(f"{path} lies inside the sweep folder {parent}, whose report would count it; "
+                              f"a {what} needs a folder outside any sweep.", 2)
 
 
 # Open lock files of this process's sweeps; closing one (at exit) releases its lock.

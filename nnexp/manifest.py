@@ -11,6 +11,10 @@ ever share a folder: see nnexp.folders) and rewritten atomically when the run en
     status                                    running | finished | failed | interrupted
     config_sha256                             sha256 of .hydra/config.yaml when the run ended:
                                               results belong to that config and no other
+    config                                    that config as the run resolved it (${oc.env:...},
+                                              ${hydra:...} and the like read in the run itself)
+    files {name: sha256}                      the tables as the run wrote them: a copied, edited
+                                              or cut file no longer matches
     error                                     one line, when the run failed
 
 The report reads it to say which versions and commits made a table, and to refuse results
@@ -85,18 +89,35 @@ def is_claimed_here(folder: Path) -> bool:
     return folder in _open
 
 
-def finish(folder: Path, status: str, error: str | None = None) -> None:
-    """Close the manifest this process opened in `folder`: its end, status and config digest."""
+# The tables a run writes, whose digests its manifest keeps.
+TABLES = ["results.csv", "history.csv", "predictions.csv"]
+
+
+def finish(folder: Path, status: str, error: str | None = None, config: dict | None = None) -> None:
+    """Close the manifest this process opened in `folder`: its end, status, config (resolved,
+    as `config`) and the digests of its config file and tables."""
     manifest = _open.pop(folder)
     manifest |= {
         "ended": _now(),
         "wall_seconds": round(time.perf_counter() - _started.pop(folder), 3),
         "status": status,
         "config_sha256": config_digest(folder),
+        "config": config,
+        "files": {name: _sha256(folder / name) for name in TABLES if (folder / name).is_file()},
     }
     if error is not None:
         manifest["error"] = error
     write(folder, manifest)
+
+
+def mark_failed(error: str) -> None:
+    """Close every manifest still open in this process as failed, with `error` (a failure outside
+    the run's own code, such as Hydra's logging set-up, which no hook of the run sees)."""
+    for folder in list(_open):
+        try:
+            finish(folder, "failed", error)
+        except OSError:
+            _open.pop(folder, None)
 
 
 def mark_interrupted() -> None:
@@ -116,7 +137,15 @@ def write(folder: Path, manifest: dict) -> None:
 def config_digest(folder: Path) -> str | None:
     """sha256 of folder/.hydra/config.yaml, None if it does not exist."""
     file = folder / ".hydra" / "config.yaml"
-    return hashlib.sha256(file.read_bytes()).hexdigest() if file.exists() else None
+    return _sha256(file) if file.exists() else None
+
+
+def _sha256(file: Path) -> str:
+    digest = hashlib.sha256()
+    with open(file, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def command_line(argv: list[str]) -> str:

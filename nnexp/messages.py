@@ -33,6 +33,12 @@ def explain(error: BaseException) -> str | None:
     """
     if isinstance(error, ConfigError):
         return str(error)
+    if isinstance(error, ValueError) and str(error).startswith("Only one of --run, --multirun"):
+        return ("-m (--multirun), --cfg, --info and --shell-completion each ask for something else: give "
+                "one of them. To see a sweep's config, give --cfg job without -m and one value per key.")
+    if isinstance(error, ValueError) and str(error).startswith("Unable to configure"):
+        cause = f" ({type(error.__cause__).__name__}: {error.__cause__})" if error.__cause__ else ""
+        return f"The hydra.job_logging settings cannot be used: {error}{cause}."
     if isinstance(error, MissingConfigException) and error.missing_cfg_file in UNREADABLE:
         return UNREADABLE[error.missing_cfg_file]  # a broken file in experiments/ (nnexp.presets)
     if isinstance(error, MissingConfigException) and error.options is not None and error.missing_cfg_file:

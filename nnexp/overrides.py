@@ -60,7 +60,7 @@ def resume_command(config: DictConfig, sweep: Path) -> str:
     """The one command that completes the sweep `config` (a multirun.yaml) describes, in `sweep`:
     its overrides, its launcher and other hydra choices, and resume=true; safe to paste in a shell."""
     hydra = [o for o in as_written(config.hydra.overrides.hydra)
-             if o.partition("=")[0] not in ("hydra.sweep.dir", "hydra.sweep.subdir", "hydra.mode")]
+             if o.partition("=")[0] not in ("hydra.sweep.dir", "hydra.mode")]  # the folder: given below
     folder = str(sweep) if re.fullmatch(r"[\w./~+-]+", str(sweep)) else quote(str(sweep))
     return _command(["python", "-m", "nnexp.run", "-m", *job_key(as_written(config.hydra.overrides.task)),
                      *hydra, f"hydra.sweep.dir={folder}", "resume=true"])

@@ -88,7 +88,8 @@ def _markdown(table: pd.DataFrame) -> str:
     def cell(value) -> str:
         if isinstance(value, float):
             return "" if pd.isna(value) else f"{value:.4g}"
-        return str(value)
+        # A `|` in a name would end its cell and shift every later value one column along.
+        return " ".join(str(value).split()).replace("|", "\\|")
 
     lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
@@ -126,7 +127,7 @@ def _glance(comparison: pd.DataFrame) -> list[tuple[str, str]]:
             text += f"; probe output {_spread(row.probe_output_min, row.probe_output_max)}"
         # getattr: a comparison.csv written before saturation was counted has no n_saturated.
         if getattr(row, "n_saturated", 0):
-            text += (f"; {row.n_saturated} of {row.n_seeds} seeds saturated (sigmoid units pinned at 0 or 1: "
+            text += (f"; {row.n_saturated} of {row.n_seeds} seeds saturated (sigmoid units pinned near 0 or 1: "
                      "lower train.lr)")
         if row.n_diverged:
             text += f"; {row.n_diverged} of {row.n_seeds} seeds diverged (no figures: lower train.lr)"
@@ -235,6 +236,7 @@ def write_report(paths: list[Path], out: Path | None = None) -> tuple[pd.DataFra
         + (" (Unfinished: interrupted, or still running.)" if runs.n_unfinished else ""),
         "",
         *([f"**Warning**: {mixed_code(runs)}; see Provenance below.", ""] if mixed_code(runs) else []),
+        *([f"**Warning**: {_strays(runs)}.", ""] if runs.strays else []),
         *_at_a_glance(comparison),
         "## Comparison across seeds",
         "",
@@ -276,8 +278,16 @@ def print_comparison(comparison: pd.DataFrame) -> None:
                           line_width=shutil.get_terminal_size().columns))
 
 
+def _strays(runs: Runs) -> str:
+    names = ", ".join(f"`{name}`" for name in runs.strays[:5]) + (", ..." if len(runs.strays) > 5 else "")
+    return (f"{len(runs.strays)} run{'s' * (len(runs.strays) > 1)} in the sweep folder that the sweep did not "
+            f"ask for ({names}) {'are' if len(runs.strays) > 1 else 'is'} counted with its jobs")
+
+
 def print_problems(runs: Runs) -> None:
     """On the terminal, what report.md warns about and lists besides the comparison."""
+    if runs.strays:
+        print(f"warning: {_strays(runs)}".replace("`", ""))
     if mixed_code(runs):
         print(f"warning: {mixed_code(runs)} (report.md says which)")
     n_repeated = len(repeated_seeds(runs.summary))
@@ -294,7 +304,8 @@ def print_problems(runs: Runs) -> None:
     for overrides in runs.missing:
         print(f"missing: {overrides}")
     if runs.resume_command and (runs.failed or runs.unreadable or runs.missing):
-        print(f"complete the sweep: {runs.resume_command}")
+        first = "move the unreadable runs' folders away, then " if runs.unreadable else ""
+        print(f"complete the sweep: {first}{runs.resume_command}")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -305,7 +316,7 @@ def _parser() -> argparse.ArgumentParser:
         "missing; 2 a usage error, or a report that cannot be written; 130 interrupted.")
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH",
                         help="a sweep folder, a run folder, or any folder above them (outputs/)")
-    parser.add_argument("--out", type=Path, metavar="DIR",
+    parser.add_argument("--out", metavar="DIR",
                         help="write the report's files into DIR (created if need be), not into the first PATH")
     return parser
 
@@ -317,6 +328,10 @@ def main(argv: list[str] | None = None) -> int:
             arguments = _parser().parse_args(argv)
         except SystemExit as exit:  # --help (0), or a usage error, said by argparse (2)
             return exit.code
+        if arguments.out is not None and not arguments.out.strip():
+            print("nnexp.report: --out needs a folder; it got an empty name", file=sys.stderr)
+            return 2
+        arguments.out = Path(arguments.out) if arguments.out is not None else None
         try:
             comparison, runs = write_report(arguments.paths, arguments.out)
         except ReportError as error:

@@ -36,24 +36,35 @@ def diverged(network: Network, train_outputs: np.ndarray) -> np.ndarray:
     return ~finite
 
 
-# A sigmoid unit whose pre-activation is beyond this is pinned: its slope s * (1 - s) is below
-# 1.4e-11, so gradient descent at lr=1 would need some 1e10 steps to move it. Healthy trainings
-# stay far below (measured on xor and linear, lr 1 to 20, 1e5 to 1e6 iterations: at most 17);
-# lr=1e3 throws every seed past 29 in its first steps.
+# A sigmoid unit whose input is beyond PINNED_Z is pinned: its slope s * (1 - s) is below
+# 1.4e-11, so gradient descent at lr=1 would need some 1e10 steps to move it. Beyond STUCK_Z its
+# slope is below 1e-6: a wrong output there, or a hidden unit there for every sample, barely moves.
+# Healthy trainings stay far below both (measured on xor and linear, widths [1] to [32, 32] and
+# [8, 8, 8], lr 1 to 20, 30 seeds, up to 1e6 iterations: no unit beyond 17, no wrong output
+# beyond 0.7); lr=1e3 throws every seed past them in its first steps, lr=100 four seeds of five.
 PINNED_Z = 25.0
+STUCK_Z = 13.8
 
 
-def saturated(network: Network, X: np.ndarray) -> np.ndarray:
-    """(n_replicas,) True where some unit's pre-activation on a training sample is beyond
-    +-PINNED_Z: a replica with pinned units no longer learns through them, usually because
-    train.lr was so large that the first steps threw the weights far out (lr=1e3 on xor ends with
-    outputs at 0 and 1 and a final error of 0.5, which alone looks like the perceptron's honest
-    failure). X: (n_samples, n_inputs).
+def saturated(network: Network, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """(n_replicas,) True where training can no longer move the network where it matters: some
+    unit's input is beyond +-PINNED_Z on a training sample, or a wrong output's beyond +-STUCK_Z,
+    or a hidden unit's beyond +-STUCK_Z on every sample (it passes no gradient back at all).
+    Almost always the first steps of a train.lr far too large threw the weights out; lr=1e3 on
+    xor ends with outputs at 0 and 1 and a final error of 0.5, which alone looks like the
+    perceptron's honest failure. X: (n_samples, n_inputs), Y: (n_samples, 1).
     """
-    pinned = np.zeros(network.n_replicas, dtype=bool)
-    for z in network.pre_activations(X):
-        pinned |= (np.abs(z) > PINNED_Z).reshape(network.n_replicas, -1).any(axis=1)
-    return pinned
+    n = network.n_replicas
+    pre = network.pre_activations(X)  # layer l: (n_replicas, n_samples, width)
+    stuck = np.zeros(n, dtype=bool)
+    for z in pre:
+        stuck |= (np.abs(z) > PINNED_Z).reshape(n, -1).any(axis=1)
+    for z in pre[:-1]:
+        stuck |= (np.abs(z) > STUCK_Z).all(axis=1).any(axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        wrong = np.abs(Y - network.predict(X)) > 0.5
+    stuck |= (wrong & (np.abs(pre[-1]) > STUCK_Z)).reshape(n, -1).any(axis=1)
+    return stuck
 
 
 def data_digest(dataset: Dataset) -> str:
@@ -81,7 +92,7 @@ def results_table(
     residual = (dataset.targets - train_outputs).reshape(n_replicas, -1)
     correct = (labels(train_outputs, threshold) == dataset.targets).reshape(n_replicas, -1)
     failed = diverged(network, train_outputs)
-    stuck = saturated(network, dataset.inputs) & ~failed
+    stuck = saturated(network, dataset.inputs, dataset.targets) & ~failed
     figures = pd.DataFrame({
         "seed": network.seeds_,
         "final_error": np.abs(residual).mean(axis=1),

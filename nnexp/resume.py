@@ -14,7 +14,9 @@ command now composes (a changed config file, a different sweep) is refused, with
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +25,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from nnexp.collect import read_sweep
 from nnexp.config import ConfigError
-from nnexp.folders import FolderError
+from nnexp.folders import FolderError, inside
 from nnexp.overrides import NOT_IDENTITY, job_key, quote, sweep_jobs
 from nnexp.runs import read_run
 
@@ -70,6 +72,8 @@ def make_plan(config: DictConfig, sweep: Path) -> Plan:
             job_config.hydra.job.id = number
         subdir = str(OmegaConf.select(job_config, "hydra.sweep.subdir"))
         folder = sweep / subdir
+        if not inside(folder, sweep):  # never a folder outside the sweep: resuming deletes unfinished ones
+            raise FolderError(f"Job {number}'s folder {folder} is not inside the sweep folder {sweep}.", 2)
         record = read_run(folder)
         if record.status == "finished":
             difference = _difference(record.config, job_config)
@@ -79,6 +83,12 @@ def make_plan(config: DictConfig, sweep: Path) -> Plan:
                     f"overwrites finished results. Choose a new hydra.sweep.dir.", 2)
             finished.append(number)
             continue
+        if record.status == "unfinished" and _may_be_running(record.manifest):
+            where = record.manifest.get("hostname", "?")
+            raise FolderError(
+                f"Job {number} may still be running ({folder}: manifest.json says running, process "
+                f"{record.manifest.get('pid')} on {where}); a sweep's jobs can outlive it (SLURM). Wait for it to "
+                f"end; if it is dead, move its folder away, and resume again.", 2)
         if record.status == "unreadable" and (folder / "results.csv").exists():
             raise FolderError(f"{folder} holds results that cannot be read ({record.reason}); look at it, and "
                               f"move it away to run that job again.", 2)
@@ -90,6 +100,22 @@ def make_plan(config: DictConfig, sweep: Path) -> Plan:
     plan = Plan(n_jobs=len(jobs), finished=finished, to_run=to_run)
     _plans[sweep] = plan
     return plan
+
+
+def _may_be_running(manifest: dict | None) -> bool:
+    """True unless the manifest's run is known to be over: it says so, or its process, on this
+    host, is gone. On another host nothing can be known from here: it may be running."""
+    if not manifest or manifest.get("status") != "running":
+        return False
+    if manifest.get("hostname") != socket.gethostname():
+        return True
+    try:
+        os.kill(int(manifest["pid"]), 0)  # signal 0: asks only whether the process exists
+    except (ProcessLookupError, KeyError, TypeError, ValueError):
+        return False
+    except PermissionError:  # it exists, as another user's
+        return True
+    return True
 
 
 def _difference(saved: dict, job_config: DictConfig) -> str:

@@ -16,7 +16,7 @@ from omegaconf import DictConfig
 
 from nnexp import cli, config, manifest, presets, results, summary
 from nnexp.data import Dataset, make_dataset
-from nnexp.folders import FolderError
+from nnexp.folders import FolderError, inside
 from nnexp.network import Network
 from nnexp.train import fit
 
@@ -48,6 +48,8 @@ def checked_dataset(cfg: DictConfig, data_choice: str | None) -> Dataset:
 def claim_job_folder(run_dir: Path, hydra_config: DictConfig) -> None:
     """Claim a sweep job's folder with its manifest; a folder that holds another run fails the job."""
     job = " ".join(["python -m nnexp.run", *hydra_config.overrides.task])
+    if not inside(run_dir, Path(hydra_config.sweep.dir)):  # nnexp.folders.check_subdir keeps it so
+        raise FolderError(f"{run_dir} is not inside the sweep folder {hydra_config.sweep.dir}.")
     try:
         manifest.claim(run_dir, command=job)
     except FileExistsError:

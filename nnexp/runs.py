@@ -69,13 +69,17 @@ def read_run(folder: Path) -> RunRecord:
 
 def _read_into(record: RunRecord) -> None:
     folder, hydra = record.folder, record.folder / ".hydra"
-    record.config = read_yaml(hydra / "config.yaml", dict)
+    # The overrides first: they match the job to its sweep even when the config cannot be read,
+    # so that an unreadable job is not also listed as missing.
+    overrides_error = None
     if (hydra / "overrides.yaml").exists():
         try:
             record.overrides = _overrides(read_yaml(hydra / "overrides.yaml", list), "overrides.yaml")
-        except Unreadable:
-            record.overrides = _overrides_from_hydra(hydra)  # to match the job to its sweep
-            raise
+        except Unreadable as error:
+            record.overrides, overrides_error = _overrides_from_hydra(hydra), error
+    record.config = read_yaml(hydra / "config.yaml", dict)
+    if overrides_error is not None:
+        raise overrides_error
     manifest = record.manifest = _manifest(folder / MANIFEST_FILE)
     if manifest is not None and manifest.get("config_sha256") is not None:
         if manifest["config_sha256"] != hashlib.sha256((hydra / "config.yaml").read_bytes()).hexdigest():
@@ -101,8 +105,18 @@ def _read_into(record: RunRecord) -> None:
 
 def _read_tables(record: RunRecord) -> None:
     """Read the three tables and check each against the config: every column, every seed,
-    every row, the settings. A mismatch means another config's results, or a file cut short."""
-    expected = _expected(record.config)
+    every row, the settings, and against each other: the final error results.csv gives is the one
+    predictions.csv and history.csv hold. A mismatch means another config's results, a file
+    copied from another run, or a file cut short. A manifest that recorded the tables' digests
+    settles it at once: any change to a table since the run wrote it is a mismatch."""
+    recorded = (record.manifest or {}).get("files") or {}
+    for name, digest in recorded.items():
+        file = record.folder / name
+        if not file.is_file() or hashlib.sha256(file.read_bytes()).hexdigest() != digest:
+            raise Unreadable(f"{name}: not the file the run wrote (its sha256 differs from manifest.json's): "
+                             "copied from another run, edited or cut short")
+    config = (record.manifest or {}).get("config") or record.config  # resolved by the run itself
+    expected = _expected(config)
     results = read_table(record.folder / "results.csv", [c for c in RESULT_COLUMNS if c != "data_digest"])
     record.results = _check_results(results, expected)
     inputs = [f"x{i + 1}" for i in range(expected["n_inputs"])]
@@ -110,6 +124,24 @@ def _read_tables(record: RunRecord) -> None:
     predictions = read_table(record.folder / "predictions.csv", ["seed", "split", *inputs, "target", "output", "label"])
     record.history = _check_history(history, expected)
     record.predictions = _check_predictions(predictions, expected, inputs)
+    _check_agreement(record.results, record.history, record.predictions)
+
+
+def _check_agreement(results: pd.DataFrame, history: pd.DataFrame, predictions: pd.DataFrame) -> None:
+    """Unreadable unless each seed's final_error is the mean |target - output| of its training
+    rows in predictions.csv and the last error of history.csv (the same numbers, computed once
+    in the run; 1e-9 covers summing in another order)."""
+    train = predictions[predictions["split"] == "train"]
+    from_predictions = (train["target"] - train["output"]).abs().groupby(train["seed"]).mean()
+    last = history.sort_values("iteration", kind="stable").groupby("seed")["error"].last()
+    ok = results[results["status"] != "diverged"].set_index("seed")["final_error"]
+    for file, values in (("predictions.csv", from_predictions), ("history.csv", last)):
+        values = values.reindex(ok.index)
+        wrong = ~np.isclose(values.to_numpy(), ok.to_numpy(), rtol=1e-9, atol=0)
+        if wrong.any():
+            seed = ok.index[wrong][0]
+            raise Unreadable(f"{file}: seed {seed}'s final error is {values[seed]:.6g}, but results.csv says "
+                             f"{ok[seed]:.6g}: the tables are not of one run (copied, stale or cut short)")
 
 
 def _expected(config: dict) -> dict:
@@ -198,7 +230,8 @@ def _check_predictions(table: pd.DataFrame, expected: dict, inputs: list[str]) -
                          "not train or probe (cut short?)")
     _numbers(table, file, ["seed"], whole=True)
     _numbers(table, file, inputs)
-    _numbers(table, file, ["target", "output", "label"], blank=True)
+    _numbers(table, file, ["target"], blank=(table["split"] == "probe").to_numpy())  # probes have none
+    _numbers(table, file, ["output", "label"], blank=True)  # a diverged seed's output is nan
     n_rows = expected["n_samples"] + expected["n_probes"]
     if len(table) != len(expected["seeds"]) * n_rows:
         raise Unreadable(f"{file}: {len(table)} rows, but {len(expected['seeds'])} seeds x {n_rows} inputs "

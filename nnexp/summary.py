@@ -30,7 +30,7 @@ def seeds_text(seeds: list[int]) -> str:
 
 
 # What a saturated run is, in words (nnexp.results.saturated).
-SATURATED = "sigmoid units pinned at 0 or 1, where their slope is below 1e-11 and training can no longer move them"
+SATURATED = "sigmoid units pinned near 0 or 1, where their slope is so small that training can no longer move them"
 
 # Up to this many replicas, the summary has a line per seed; above it, one line for them all.
 MAX_SEED_LINES = 10

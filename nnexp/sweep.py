@@ -21,7 +21,9 @@ from pathlib import Path
 import pandas as pd
 
 from nnexp.collect import Runs, read_sweep
+from nnexp.folders import release_sweep_folder
 from nnexp.report import print_comparison, print_problems, write_report
+from nnexp.results import ERROR_FILE
 
 # In a sweep folder: one empty file per finished job, named 1, 2, ..., in the order they finished.
 DONE_FOLDER = ".nnexp_done"
@@ -40,16 +42,19 @@ class SweepProgress:
 
     def __init__(self) -> None:
         self._main_pid: int | None = None  # set before launch, so worker processes inherit it
+        self._created: list[Path] = []  # folders made for the sweep (release_sweep_folder)
         self._n_jobs: dict[Path, int] = {}
         self._started = 0.0  # when this sweep started: an older report in its folder is not its own
         self._printed = False
         self.problem: str | None = None  # what went wrong with the report or a job's record, if anything
         self.problem_said = False  # by the sweep's end (nnexp.callback), so that exit says nothing more
 
-    def start(self, sweep: Path, n_jobs: int, n_finished: int = 0) -> None:
+    def start(self, sweep: Path, n_jobs: int, n_finished: int = 0, created: list[Path] = ()) -> None:
         """A sweep of `n_jobs` jobs starts in `sweep`, `n_finished` of them finished already (a
-        resumed sweep): they keep their numbers 1..n_finished, the jobs that run take the rest."""
+        resumed sweep): they keep their numbers 1..n_finished, the jobs that run take the rest.
+        `created`: the folders made for the sweep, removed again if no job ever starts."""
         self._main_pid = os.getpid()
+        self._created = list(created)
         done = sweep / DONE_FOLDER
         for file in done.glob("*") if done.is_dir() else []:
             file.unlink()
@@ -76,6 +81,10 @@ class SweepProgress:
             line = f"final_error={rows['final_error'].mean():.4g} accuracy={rows['train_accuracy'].mean():.0%}"
             if len(rows) > 1:
                 line += f" (means over {len(rows)} seeds)"
+            for status in ("saturated", "diverged"):  # said where it shows, not only in the report
+                n = int((rows["status"] == status).sum())
+                if n:
+                    line += f" {status.upper()} at {n} of {len(rows)} seeds: try a smaller train.lr"
         if sweep not in self._n_jobs:  # a worker that was not handed the count: read it from disk
             self._n_jobs[sweep] = len(read_sweep(sweep).jobs or [])
         n_jobs = self._n_jobs[sweep]
@@ -115,6 +124,8 @@ class SweepProgress:
         report = sweep / "report.md"
         if not self._printed and report.is_file() and report.stat().st_mtime >= self._started:
             self._print(pd.read_csv(sweep / "comparison.csv"), None, sweep)
+            for error in sorted(sweep.rglob(ERROR_FILE)):  # jobs that failed in other processes
+                print(f"did not finish: {error.parent.relative_to(sweep)}: {error.read_text().strip()}")
         return self._printed
 
     def _at_exit(self, sweep: Path) -> None:
@@ -122,6 +133,8 @@ class SweepProgress:
         that a job in another process wrote (Hydra skips on_multirun_end after a failure), or,
         for a sweep stopped early (Ctrl-C), how to report the jobs that did finish."""
         if os.getpid() != self._main_pid or self.problem_said:
+            return
+        if release_sweep_folder(sweep, self._created):  # refused before any job: leave nothing
             return
         try:
             if self.problem:  # a job failed too, so on_multirun_end, which says it, never ran

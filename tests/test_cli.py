@@ -123,10 +123,17 @@ def test_a_run_lands_under_outputs_named_by_model_and_data(tmp_path):
         # A name that says what was trained: a perceptron has no hidden layer.
         (["model=perceptron", "model.hidden=[4]"], "model.hidden"),
         (["model=two_layer", "model.hidden=[4,4]"], "model.hidden"),
+        (["model=mlp", "model.name='two_layer '", "model.hidden=[1]"], "model.name"),  # a look-alike
+        (["model=mlp", "model.name='perceptron\u200b'"], "model.name"),  # an invisible character
+        (["data.name=' '"], "data.name"),
         # A config group choice is a config's name, never a path to a file anywhere on disk.
         (["data=../../../../tmp/x/evil"], "data"),
         (["model=/etc/passwd"], "model"),
         (["resume=true"], "resume"),  # resume completes a sweep; a single run has nothing to resume
+        (["hydra.output_subdir=null"], "hydra.output_subdir"),  # runs are found by their .hydra/
+        (["hydra.run.dir=/dev/null"], "/dev/null"),  # a file, not a folder
+        (["-m", "--cfg", "job", "seed=0,1"], "--cfg"),
+        (["data=[and]", "data.targets=[0,1,1,0]"], "data"),  # a list of datasets would merge them
     ],
 )
 def test_a_mistake_gets_one_line_naming_the_key_exit_code_2_and_leaves_nothing_behind(tmp_path, overrides, key):

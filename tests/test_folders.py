@@ -82,7 +82,7 @@ def test_two_sweeps_into_one_folder_do_not_mix(tmp_path):
 
 
 def test_a_live_sweep_folder_cannot_be_claimed_again_even_to_resume(tmp_path):
-    sweep = folders.claim_sweep_folder(tmp_path / "sweep", named_by_user=True, resume=False)
+    sweep, _ = folders.claim_sweep_folder(tmp_path / "sweep", named_by_user=True, resume=False)
     (sweep / "multirun.yaml").write_text("hydra: {}\n")
     script = ("import sys; from pathlib import Path; from nnexp import folders\n"
               "try:\n    folders.claim_sweep_folder(Path(sys.argv[1]), True, True)\n"
@@ -93,8 +93,8 @@ def test_a_live_sweep_folder_cannot_be_claimed_again_even_to_resume(tmp_path):
 
 def test_sweeps_started_in_the_same_second_get_folders_of_their_own(tmp_path):
     name = tmp_path / "outputs" / "12-00-00_sweep"
-    first = folders.claim_sweep_folder(name, named_by_user=False, resume=False)
-    second = folders.claim_sweep_folder(name, named_by_user=False, resume=False)
+    first, _ = folders.claim_sweep_folder(name, named_by_user=False, resume=False)
+    second, _ = folders.claim_sweep_folder(name, named_by_user=False, resume=False)
     assert (first, second) == (name, name.with_name("12-00-00_sweep-2"))
 
 
@@ -215,3 +215,13 @@ def test_a_sweep_whose_report_cannot_be_written_fails_in_one_line(tmp_path):
     assert line.startswith("nnexp: every job finished, but its report could not be written (")
     assert line.endswith(f"python -m nnexp.report {folder} rebuilds the report")
     assert "report:" not in done.stdout  # no report is announced that is not there
+
+
+@pytest.mark.parametrize("mistake", ["model=resnet,mlp", "train.iters=1,2"])
+def test_a_sweep_refused_before_any_job_leaves_no_folder_to_block_the_corrected_command(tmp_path, mistake):
+    folder = tmp_path / "sweep"
+    done = run_cli("-m", mistake, "train.iterations=10", f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    assert done.returncode == 2
+    assert not folder.exists()
+    assert run_cli("-m", "model=perceptron,mlp", "train.iterations=10", f"hydra.sweep.dir={folder}",
+                   cwd=tmp_path).returncode == 0

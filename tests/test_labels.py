@@ -67,8 +67,30 @@ def test_a_learning_rate_that_saturates_the_sigmoids_is_flagged_not_ok():
     table = results.results_table({"model": "two_layer", "data": "xor"}, network, dataset, history, outputs, 0.5)
     assert (table["status"] == "saturated").all()
     pinned = [np.abs(z).reshape(3, -1).max(axis=1) for z in network.pre_activations(dataset.inputs)]
-    assert (np.max(pinned, axis=0) > results.PINNED_Z).all()  # what saturated means
+    assert (np.max(pinned, axis=0) > results.PINNED_Z).all()  # what saturated means, at its plainest
     assert table["final_error"].notna().all()  # the figures are kept: the run is flagged, not hidden
+
+
+def test_a_learning_rate_of_100_stuck_at_a_wrong_output_is_flagged():
+    # The case found by trying: seed 4, lr=100, final error 0.5 with outputs near 4e-8 at z ~ 19,
+    # short of PINNED_Z: a wrong output that training can barely move.
+    dataset = make_dataset("xor", XOR_INPUTS, [0, 1, 1, 0], [[1, 0, 0]])
+    network = Network(hidden=[4]).init_weights(3, seeds=[4])
+    history = fit(network, dataset.inputs, dataset.targets, iterations=2000, lr=100.0, log_every=1000)
+    outputs = network.predict(dataset.inputs)
+    table = results.results_table({"model": "two_layer", "data": "xor"}, network, dataset, history, outputs, 0.5)
+    assert table["status"].tolist() == ["saturated"] and table["final_error"].iloc[0] > 0.49
+
+
+@pytest.mark.parametrize("hidden, iterations, lr", [([1], 100000, 1.0), ([2], 100000, 1.0), ([8, 8, 8], 30000, 1.0)])
+def test_a_network_that_fails_honestly_is_not_flagged_saturated(hidden, iterations, lr):
+    # Too few hidden units fail xor at many seeds by settling, not by being thrown out.
+    dataset = make_dataset("xor", XOR_INPUTS, [0, 1, 1, 0], [[1, 0, 0]])
+    network = Network(hidden=hidden).init_weights(3, seeds=list(range(20)))
+    history = fit(network, dataset.inputs, dataset.targets, iterations=iterations, lr=lr, log_every=iterations)
+    outputs = network.predict(dataset.inputs)
+    table = results.results_table({"model": "mlp", "data": "xor"}, network, dataset, history, outputs, 0.5)
+    assert (table["status"] == "ok").all()
 
 
 def test_a_healthy_run_is_not_flagged_saturated():
@@ -84,7 +106,7 @@ def test_a_saturated_run_says_so_and_what_to_do(tmp_path):
     done = run_cli("train.lr=1e3", "train.iterations=200", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert pd.read_csv(tmp_path / "run" / "results.csv")["status"].tolist() == ["saturated"]
-    assert ("  SATURATED: sigmoid units pinned at 0 or 1, where their slope is below 1e-11 and training can no "
+    assert ("  SATURATED: sigmoid units pinned near 0 or 1, where their slope is so small that training can no "
             "longer move them; try a smaller train.lr than 1000.0") in done.stdout
 
 

@@ -137,13 +137,14 @@ def test_parallel_jobs_number_themselves_and_a_failure_still_shows_the_report(tm
     folder = tmp_path / "sweep"
     done = run_cli("-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "model=perceptron,two_layer",
                    "threshold=0.5,1.5", "train.iterations=100", f"hydra.sweep.dir={folder}", cwd=tmp_path)
-    assert done.returncode == 2
+    assert done.returncode == 1  # jobs failed, others ran
     progress = sorted(line.split("]")[0] + "]" for line in done.stdout.splitlines() if line.endswith(
         ("%", "instead.")) and line.startswith("["))
     assert progress == ["[1/4]", "[2/4]", "[3/4]", "[4/4]"]  # each number once, though jobs ran at once
     assert "2 finished, 2 failed, 0 unfinished, 0 unreadable, 0 missing" in (folder / "report.md").read_text()
     # Hydra skips on_multirun_end after a failure, and the jobs' hooks ran in the workers.
     assert done.stdout.count(f"report: {folder / 'report.md'}") == 1
+    assert done.stdout.count("did not finish: ") == 2  # the failed jobs, under the comparison
 
 
 def test_ctrl_c_stops_a_sweep_without_a_traceback_and_says_how_to_report_it(tmp_path):
@@ -297,9 +298,11 @@ def test_a_failing_job_does_not_sink_the_sweep(tmp_path):
     folder = tmp_path / "sweep"
     done = run_cli("-m", "model=two_layer", "threshold=0.5,1.5,0.25", "train.iterations=100",
                    f"hydra.sweep.dir={folder}", cwd=tmp_path)
-    assert done.returncode == 2
+    assert done.returncode == 1  # a job failed; the others ran (2 would say nothing ran)
     assert done.stderr.strip().splitlines()[-1] == (
-        "nnexp: The 'threshold' parameter must be a float in the open range (0, 1). Got 1.5 instead.")
+        "nnexp: a job of the sweep failed (The 'threshold' parameter must be a float in the open range (0, 1). "
+        "Got 1.5 instead.); the others ran, and the sweep's report lists every failed job with the command "
+        "that completes the sweep")
     assert "Traceback" not in done.stderr
     assert "[2/3] model=two_layer threshold=1.5 train.iterations=100 FAILED: ConfigError" in done.stdout
     assert "[3/3] model=two_layer threshold=0.25" in done.stdout  # the job after it still ran
@@ -342,3 +345,11 @@ def test_a_sweep_with_nested_job_folders_still_gets_its_report(tmp_path):
                                          (0.0032781, "0.00328"), (1.0, "1"), (0.998, "0.998")])
 def test_a_sigmoid_output_short_of_1_is_never_shown_as_1(value, text):
     assert report._short(value) == text
+
+
+def test_a_bar_in_a_name_never_shifts_the_report_tables_columns():
+    from nnexp.report import _markdown
+
+    table = pd.DataFrame({"data": ["p|q", "two\nlines"], "n_seeds": [1, 2]})
+    lines = _markdown(table).splitlines()
+    assert lines[2] == "| p\\|q | 1 |" and lines[3] == "| two lines | 2 |"

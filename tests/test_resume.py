@@ -42,7 +42,8 @@ def test_resume_skips_finished_jobs_untouched_and_completes_the_rest(finished_sw
     (failed / "error.txt").write_text("RuntimeError: the node died\n")
     (interrupted / "results.csv").unlink()  # a job stopped half way: manifest says running
     record = json.loads((interrupted / "manifest.json").read_text())
-    (interrupted / "manifest.json").write_text(json.dumps(record | {"status": "running"}))
+    # Its process is gone (no pid is this large): killed, so resuming may run it again.
+    (interrupted / "manifest.json").write_text(json.dumps(record | {"status": "running", "pid": 999_999_999}))
     shutil.rmtree(missing)  # a job that never started
     untouched = _files(first)
 
@@ -94,11 +95,13 @@ def test_resume_never_overwrites_a_finished_run_of_another_config(finished_sweep
     # As if conf/ had changed since: the job's saved config says lr 0.5, the command composes 1.0.
     config = job / ".hydra" / "config.yaml"
     config.write_text(config.read_text().replace("lr: 1.0", "lr: 0.5"))
-    record = json.loads((job / "manifest.json").read_text())
-    record["config_sha256"] = hashlib.sha256(config.read_bytes()).hexdigest()
-    (job / "manifest.json").write_text(json.dumps(record))
     results = pd.read_csv(job / "results.csv").assign(lr=0.5)
     results.to_csv(job / "results.csv", index=False)
+    record = json.loads((job / "manifest.json").read_text())
+    record["config_sha256"] = hashlib.sha256(config.read_bytes()).hexdigest()
+    record["config"]["train"]["lr"] = 0.5
+    record["files"]["results.csv"] = hashlib.sha256((job / "results.csv").read_bytes()).hexdigest()
+    (job / "manifest.json").write_text(json.dumps(record))
     before = _files(sweep)
     done = run_cli("-m", *SWEEP, f"hydra.sweep.dir={sweep}", "resume=true", cwd=tmp_path)
     assert done.returncode == 2
@@ -121,3 +124,40 @@ def test_resume_needs_the_folder_of_a_sweep(tmp_path, where, message):
     assert done.returncode == 2
     assert done.stderr.strip() == message.format(folder=folder)
     assert list(tmp_path.iterdir()) == [folder] and list(folder.iterdir()) == []
+
+
+def test_the_command_that_completes_a_sweep_keeps_its_job_folders(tmp_path):
+    sweep = tmp_path / "sweep"
+    done = run_cli("-m", "seed=0,1,2", "train.iterations=50", "plot=false", f"hydra.sweep.dir={sweep}",
+                   "hydra.sweep.subdir=job${hydra.job.num}", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    shutil.rmtree(sweep / "job2")
+    report = run_cli("-m", "seed=0,1,2", "train.iterations=50", "plot=false", f"hydra.sweep.dir={sweep}",
+                     "hydra.sweep.subdir=job${hydra.job.num}", "resume=true", cwd=tmp_path)
+    assert report.returncode == 0, report.stderr
+    from nnexp.collect import read_sweep
+
+    command = read_sweep(sweep).resume_command
+    assert "'hydra.sweep.subdir=job${hydra.job.num}'" in command
+    assert sorted(path.name for path in sweep.iterdir() if not path.name.startswith(".")
+                  and path.is_dir()) == ["job0", "job1", "job2"]
+
+
+@pytest.mark.parametrize("holder", ["this process", "another host"])
+def test_resume_refuses_a_job_that_may_still_be_running(finished_sweep, tmp_path, holder):
+    import os
+    import socket
+
+    sweep = tmp_path / "sweep"
+    shutil.copytree(finished_sweep, sweep)
+    job = _jobs(sweep)[1]
+    (job / "results.csv").unlink()
+    record = json.loads((job / "manifest.json").read_text())
+    running = {"status": "running", "pid": os.getpid(), "hostname": socket.gethostname()} if holder == "this process" \
+        else {"status": "running", "pid": 1, "hostname": "node-elsewhere"}
+    (job / "manifest.json").write_text(json.dumps(record | running))
+    before = _files(sweep)
+    done = run_cli("-m", *SWEEP, f"hydra.sweep.dir={sweep}", "resume=true", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith(f"nnexp: Job 1 may still be running ({job}: manifest.json says running")
+    assert _files(sweep) == before

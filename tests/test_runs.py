@@ -51,12 +51,14 @@ def make_run(folder, *, model="two_layer", hidden=(4,), data="xor", targets=XOR,
         "train_accuracy": 1.0, "train_seconds": 0.01, "status": status})
     results.drop(columns=[] if digest else ["data_digest"]).to_csv(folder / "results.csv", index=False)
     logged = logged_iterations(iterations, log_every)
+    # The tables agree, as a run's do: each seed's training outputs are off by its final error,
+    # and its error curve ends there.
     pd.DataFrame({"seed": np.repeat(seeds, len(logged)), "iteration": np.tile(logged, replicas),
-                  "error": np.tile(np.linspace(0.5, 0.01, len(logged)), replicas)}
+                  "error": np.concatenate([np.linspace(0.5, e, len(logged)) for e in error])}
                  ).to_csv(folder / "history.csv", index=False)
     rows = []
-    for s in seeds:
-        rows += [(s, "train", *x, t, t, int(t)) for x, t in zip(INPUTS, targets)]
+    for s, e in zip(seeds, error):
+        rows += [(s, "train", *x, t, abs(t - e), int(t)) for x, t in zip(INPUTS, targets)]
         rows += [(s, "probe", 1, 0, 0, None, 0.5 + 0.01 * s, 1)]
     predictions = pd.DataFrame(rows, columns=["seed", "split", "x1", "x2", "x3", "target", "output", "label"])
     predictions.astype({"label": "Int64"}).to_csv(folder / "predictions.csv", index=False)
@@ -176,6 +178,44 @@ def test_results_of_another_config_are_stale_never_counted(tmp_path, key, value,
     assert record.status == "unreadable" and record.reason.startswith(reason), record.reason
 
 
+@pytest.mark.parametrize("table", ["predictions.csv", "history.csv"])
+def test_a_table_copied_from_another_run_is_caught_by_the_final_errors(tmp_path, table):
+    # No manifest (a run made before manifests): the tables must still agree with each other.
+    ours = make_run(tmp_path / "lr1", lr=1.0, seed=3)
+    other = make_run(tmp_path / "lr05", lr=1.0, seed=3, status="saturated")  # same seeds, other numbers
+    (ours / table).write_bytes((other / table).read_bytes())
+    record = runs.read_run(ours)
+    assert record.status == "unreadable"
+    assert record.reason.startswith(f"{table}: seed 3's final error is 0.5, but results.csv says 0.01")
+
+
+@pytest.mark.parametrize("table", ["results.csv", "history.csv", "predictions.csv"])
+def test_a_table_changed_after_its_run_wrote_it_is_caught_by_the_manifest(tmp_path, table):
+    folder = make_run(tmp_path / "run")
+    digests = {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
+               for name in ("results.csv", "history.csv", "predictions.csv")}
+    write_manifest(folder, files=digests)
+    assert runs.read_run(folder).status == "finished"
+    text = (folder / table).read_text()
+    (folder / table).write_text(text[:-3] + "\n")  # the last row cut: a number that still parses
+    record = runs.read_run(folder)
+    assert record.status == "unreadable"
+    assert record.reason == (f"{table}: not the file the run wrote (its sha256 differs from manifest.json's): "
+                             "copied from another run, edited or cut short")
+
+
+def test_a_run_reads_its_config_as_the_run_resolved_it(tmp_path):
+    # ${oc.env:...} and ${hydra:...} mean what they meant to the run, recorded in its manifest.
+    folder = make_run(tmp_path / "run", iterations=300)
+    config = folder / ".hydra" / "config.yaml"
+    config.write_text(config.read_text().replace("iterations: 300", "iterations: ${oc.env:NNEXP_TEST_UNSET}"))
+    assert runs.read_run(folder).status == "unreadable"
+    resolved = OmegaConf.to_container(OmegaConf.load(config))
+    resolved["train"]["iterations"] = 300
+    write_manifest(folder, config=resolved)
+    assert runs.read_run(folder).status == "finished"
+
+
 def test_a_manifest_of_another_config_makes_the_run_stale(tmp_path):
     folder = make_run(tmp_path / "run", manifest={"config_sha256": "0" * 64})
     record = runs.read_run(folder)
@@ -290,7 +330,8 @@ def test_a_job_with_corrupt_overrides_is_unreadable_not_missing(tmp_path, capsys
     assert code == 1
     assert f"unreadable: {job.name}: overrides.yaml: not UTF-8 text" in out
     assert "missing:" not in out  # .hydra/hydra.yaml still says which job it is
-    assert f"complete the sweep: python -m nnexp.run -m model=perceptron seed=0,1 hydra.sweep.dir={sweep} " \
+    assert ("complete the sweep: move the unreadable runs' folders away, then "
+            f"python -m nnexp.run -m model=perceptron seed=0,1 hydra.sweep.dir={sweep} ") + \
            "resume=true" in out
 
 
@@ -342,7 +383,7 @@ def test_saturated_seeds_are_counted_and_said_at_a_glance(tmp_path, capsys):
     assert code == 0
     comparison = pd.read_csv(tmp_path / "comparison.csv")
     assert comparison[["n_diverged", "n_saturated"]].values.tolist() == [[0, 3]]
-    glance = "3 of 5 seeds saturated (sigmoid units pinned at 0 or 1: lower train.lr)"
+    glance = "3 of 5 seeds saturated (sigmoid units pinned near 0 or 1: lower train.lr)"
     assert glance in out and glance in (tmp_path / "report.md").read_text()
 
 
@@ -429,3 +470,35 @@ def test_ctrl_c_says_interrupted_and_exits_130(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(report, "collect", interrupted)
     code, out, err = run_report(capsys, make_run(tmp_path / "run"))
     assert (code, out, err) == (130, "", "nnexp.report: interrupted\n")
+
+
+def test_a_run_nested_in_a_run_folder_of_its_name_keeps_a_name_of_its_own(tmp_path, capsys):
+    outer = make_run(tmp_path / "foo", seed=0)
+    make_run(outer / "foo", seed=1)  # nnexp refuses to make this; a copy by hand can
+    code, out, _ = run_report(capsys, outer)
+    assert code == 0
+    assert sorted(pd.read_csv(outer / "summary.csv")["run"]) == ["foo", "foo/foo"]
+
+
+def test_a_run_the_sweep_never_asked_for_is_counted_with_a_warning(tmp_path, capsys):
+    sweep = make_sweep(tmp_path / "sweep")
+    make_run(sweep / "extra", seed=7, overrides=["seed=7"])  # put there by hand
+    code, out, _ = run_report(capsys, sweep)
+    warning = "1 run in the sweep folder that the sweep did not ask for (extra) is counted with its jobs"
+    assert f"warning: {warning}" in out
+    assert f"**Warning**: {warning.replace('(extra)', '(`extra`)')}." in (sweep / "report.md").read_text()
+
+
+def test_an_empty_out_folder_is_a_usage_error_not_the_current_folder(tmp_path, capsys):
+    folder = make_run(tmp_path / "run")
+    code, _, err = run_report(capsys, folder, "--out", "")
+    assert code == 2 and err.strip() == "nnexp.report: --out needs a folder; it got an empty name"
+    assert not (folder / "report.md").exists()
+
+
+def test_a_job_with_a_corrupt_config_is_unreadable_not_also_missing(tmp_path, capsys):
+    sweep = make_sweep(tmp_path / "sweep")
+    job = next(sweep.glob("1_*"))
+    (job / ".hydra" / "config.yaml").write_bytes(b"\xff\xfe")
+    code, out, _ = run_report(capsys, sweep)
+    assert code == 1 and f"unreadable: {job.name}: config.yaml" in out and "missing:" not in out
