@@ -27,8 +27,8 @@ from nnexp import console, manifest, resume
 from nnexp.config import ConfigError
 from nnexp.folders import check_subdir, claim_run_folder, claim_sweep_folder
 from nnexp.overrides import as_written, job_key, quote, sweep_jobs
-from nnexp.results import write_error
-from nnexp.sweep import ReportNotWritten, SweepProgress
+from nnexp.results import ERROR_FILE, write_error
+from nnexp.sweep import JobsFailed, ReportNotWritten, SweepProgress
 
 
 class Refusal(BaseException):
@@ -121,13 +121,13 @@ class NnexpCallback(Callback):
         run = Path(config.hydra.runtime.output_dir)
         failure = None
         if job_return.status == JobStatus.FAILED:
-            error = job_return._return_value  # .return_value would raise it
-            failure = write_error(error, run)
+            failure = write_error(job_return._return_value, run)  # .return_value would raise it
             if config.hydra.mode == RunMode.MULTIRUN:
-                # Hydra's sweeper raises it again when the sweep ends; nnexp.cli then says that a
-                # job failed (exit 1), not that the command was wrong (2): the other jobs ran. An
-                # attribute travels with the error from a launcher's worker (it is pickled).
-                error.nnexp_sweep_job = str(run)
+                # Recorded in the job's folder, where the report finds it. Hydra's sweeper would
+                # raise it again at the end, printing a line of its own before nnexp's, and make
+                # the sweep's exit code that of a mistake in the command (2) while the other jobs
+                # ran: the sweep's end says instead how many jobs failed (exit 1).
+                job_return.status, job_return.return_value = JobStatus.COMPLETED, None
         if manifest.is_claimed_here(run):
             manifest.finish(run, "failed" if failure else "finished", failure, _resolved(config))
         if config.hydra.mode == RunMode.MULTIRUN:
@@ -140,6 +140,13 @@ class NnexpCallback(Callback):
         whose report was not written fails."""
         sweep = Path(config.hydra.sweep.dir)
         shown = self.progress.end(sweep)
+        failed = sorted(sweep.rglob(ERROR_FILE))  # jobs of this sweep: a resumed one cleared old ones
+        if failed:
+            self.progress.problem_said = True
+            first = failed[0].read_text().strip()
+            raise JobsFailed(f"{len(failed)} of {self.progress.n_jobs(sweep)} jobs failed (the first: {first}); "
+                             f"the others ran, and the sweep's report lists every failed job with the command "
+                             f"that completes the sweep")
         if self.progress.problem or not shown:
             problem = self.progress.problem or "its report was not written"
             self.progress.problem_said = True

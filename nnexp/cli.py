@@ -19,10 +19,12 @@ import os
 import sys
 from typing import Callable
 
-from nnexp import config, console, manifest, messages
+from omegaconf.errors import OmegaConfBaseException
+
+from nnexp import config, console, folders, manifest, messages
 from nnexp.callback import Refusal
 from nnexp.folders import FolderError
-from nnexp.sweep import ReportNotWritten
+from nnexp.sweep import JobsFailed, ReportNotWritten
 
 
 def run(main: Callable[[], object], argv: list[str] | None = None) -> None:
@@ -47,6 +49,8 @@ def run(main: Callable[[], object], argv: list[str] | None = None) -> None:
     except Exception as error:
         code, message = _explain(error)
         manifest.mark_failed(message or " ".join(f"{type(error).__name__}: {error}".split()))
+        if code == 2:  # a mistake in the command: whatever was claimed for it goes again
+            folders.release_refused_run()
         if message is None:
             raise
         _exit(message, code)
@@ -90,18 +94,16 @@ def _explain(error: Exception) -> tuple[int, str | None]:
     traceback is the report to file."""
     if isinstance(error, FolderError):
         return error.exit_code, str(error)
-    if isinstance(error, ReportNotWritten):
+    if isinstance(error, (ReportNotWritten, JobsFailed)):
         return 1, str(error)
     if type(error).__name__ == "TerminatedWorkerError":  # joblib's: a worker died under a job
         return 1, ("a job's process was killed (out of memory, or a signal) and the sweep stopped; the jobs "
                    "that finished are kept, and resume=true with the same command completes the sweep")
-    if getattr(error, "nnexp_sweep_job", None):  # raised again by Hydra's sweeper at the end
-        reason = messages.explain(error) or " ".join(f"{type(error).__name__}: {error}".split())
-        return 1, (f"a job of the sweep failed ({reason}); the others ran, and the sweep's report lists "
-                   f"every failed job with the command that completes the sweep")
     message = messages.explain(error)  # before OSError: Hydra's MissingConfigException is one
     if message is not None:
         return 2, message
+    if isinstance(error, OmegaConfBaseException):  # a value that resolves only in a job (its folder's name)
+        return 2, f"The '{error.full_key}' parameter cannot be read: {str(error.msg or error).splitlines()[0]}."
     if isinstance(error, OSError):  # a full disk, a read-only folder, a name too long, ...
         return 1, _os_error(error)
     if isinstance(error, MemoryError):

@@ -211,6 +211,7 @@ def data_name(data: DictConfig, choice: str | None) -> str:
     theirs and stays as given."""
     preset = _preset("data", choice)
     if preset is None or data.name != preset.get("name"):
+        _refuse_borrowed_name(data)
         return data.name
     changes = []
     for key in DATA_CONTENT:
@@ -251,6 +252,20 @@ def _preset(group: str, choice: str | None) -> dict | None:
 def _slug(text: str) -> str:
     """`xor (targets=[1,0,0,1])` -> `xor-targets-1-0-0-1`."""
     return re.sub(r"[^A-Za-z0-9._]+", "-", text).strip("-") or "_"
+
+
+def _refuse_borrowed_name(data: DictConfig) -> None:
+    """ConfigError if data.name is the name of a dataset in conf/data/ whose content differs:
+    `data=and data.name=xor` would file the AND table as xor."""
+    named = _preset("data", data.name) if re.fullmatch(r"[\w-]+", data.name) else None
+    if named is None or named.get("name") != data.name:
+        return
+    differs = [key for key in DATA_CONTENT
+               if not _same_numbers(OmegaConf.to_container(data[key]), named.get(key, []))]
+    if differs:
+        raise ConfigError(f"The 'data.name' parameter names nnexp's dataset '{data.name}', but this data's "
+                          f"{' and '.join(differs)} differ from it. Got {data.name!r} instead: give the data a "
+                          f"name of its own.")
 
 
 def _same_numbers(a: list, b: list) -> bool:

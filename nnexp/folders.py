@@ -15,6 +15,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import socket
 from pathlib import Path
 
@@ -63,40 +64,32 @@ OmegaConf.register_new_resolver("nnexp.name", safe_name, replace=True)
 OmegaConf.register_new_resolver("nnexp.run_name", lambda *, _root_: safe_name(run_name(_root_)), replace=True)
 
 
-# What a job's folder name may interpolate: its number, and values made safe by `nnexp.name`.
-SAFE_SUBDIR_PARTS = ("${hydra.job.num}", "${hydra.job.id}")
+# What a job's folder name (hydra.sweep.subdir) may hold: folder names of letters, digits and
+# `._-`, the job's number, and the job's overrides made into a name by nnexp.name.
+JOB_NUMBER = "${hydra.job.num}"
+SAFE_OVERRIDES = "${nnexp.name:${hydra.job.override_dirname}}"
 
 
 def check_subdir(subdir: str) -> str | None:
     """Why `subdir` (hydra.sweep.subdir, unresolved) could put two jobs in one folder, or a job
-    outside its sweep; None if it cannot. Any value but the job's number may hold `/` or `..`
-    (`data.name=../../x`), so every other `${...}` must go through `${nnexp.name:...}`."""
-    if not any(part in subdir for part in SAFE_SUBDIR_PARTS):
+    outside its sweep; None if it cannot. Hydra writes into a job's folder before any code of
+    nnexp's runs there, so this is decided from the pattern, for every job at once: only the
+    job's number tells jobs apart for sure (any other value may repeat, or hold `/` and `..`)."""
+    if JOB_NUMBER not in subdir:
         return "must contain ${hydra.job.num}, so that every job of the sweep gets a folder of its own"
-    rest = _without_safe_names(subdir)
-    for part in SAFE_SUBDIR_PARTS:
-        rest = rest.replace(part, "0")
-    if "${" in rest:
-        return ("may interpolate only ${hydra.job.num}; wrap any other value in ${nnexp.name:...}, which "
-                "keeps a path out of it (the default: ${hydra.job.num}_${nnexp.name:${hydra.job.override_dirname}})")
+    rest = subdir.replace(SAFE_OVERRIDES, "x")
+    if JOB_NUMBER + SAFE_OVERRIDES in subdir or SAFE_OVERRIDES + JOB_NUMBER in subdir or \
+            re.search(r"\d\$\{hydra\.job\.num\}|\$\{hydra\.job\.num\}\d", rest):
+        return ("must keep ${hydra.job.num} apart from digits and overrides, e.g. with a _, so that no two "
+                "jobs can read the same (job 1 and job 11)")
+    rest = rest.replace(JOB_NUMBER, "0")
+    if not re.fullmatch(r"[A-Za-z0-9._/-]+", rest):
+        return ("may hold only folder names of letters, digits and ._-, ${hydra.job.num}, and "
+                f"{SAFE_OVERRIDES}, which keeps a path out of the overrides (the default: "
+                f"{JOB_NUMBER}_{SAFE_OVERRIDES})")
     if rest.startswith("/") or ".." in rest.split("/"):
         return "must name a folder inside the sweep folder"
     return None
-
-
-def _without_safe_names(text: str) -> str:
-    """`text` with every `${nnexp.name:...}` (braces balanced) replaced by `x`."""
-    opening = "${nnexp.name:"
-    while opening in text:
-        start = text.index(opening)
-        depth, end = 0, start
-        for end in range(start, len(text)):
-            depth += text[end] == "{"
-            depth -= text[end] == "}"
-            if depth == 0 and text[end] == "}":
-                break
-        text = text[:start] + "x" + text[end + 1:]
-    return text
 
 
 def inside(folder: Path, parent: Path) -> bool:
@@ -123,7 +116,9 @@ def claim_run_folder(path: Path, named_by_user: bool) -> tuple[Path, list[Path]]
         if made or not any(candidate.iterdir()):
             try:
                 claim(candidate)
-                return candidate, created + ([candidate] if made else [])
+                global _claimed_run
+                _claimed_run = (candidate, created + ([candidate] if made else []))
+                return _claimed_run
             except FileExistsError:  # another run claimed it between our two calls
                 pass
             except OSError as error:
@@ -208,7 +203,7 @@ def release_sweep_folder(sweep: Path, created: list[Path]) -> bool:
 def _refuse_nested(path: Path, what: str) -> None:
     """FolderError if `path` lies inside a run or sweep folder: a run there would be counted by
     that sweep's report as one of its jobs, or read as part of that run."""
-    for parent in Path(os.path.abspath(path)).parents:
+    for parent in {*Path(os.path.abspath(path)).parents, *Path(path).resolve().parents}:  # links too
         if (parent / MANIFEST_FILE).is_file() or (parent / ".hydra").is_dir():
             raise FolderError(f"{path} lies inside the run folder {parent}; a {what} needs a folder outside "
                               f"any run.", 2)
@@ -285,17 +280,28 @@ def _make_parents(folder: Path) -> list[Path]:
     return list(reversed(missing))
 
 
-def remove_created(folders: list[Path]) -> None:
-    """Remove the folders a refused run created, innermost first, each only if empty but for
-    what nnexp itself put there (its manifest, Hydra's .hydra/ and the log)."""
-    for folder in reversed(folders):
-        for name in (MANIFEST_FILE, "run.log"):
-            (folder / name).unlink(missing_ok=True)
-        hydra = folder / ".hydra"
-        if hydra.is_dir():
-            for file in hydra.iterdir():
-                file.unlink()
-            hydra.rmdir()
+# The run folder this process claimed, and the folders it created for it: what a run refused
+# after its claim (a mistake only Hydra's logging set-up finds) removes again.
+_claimed_run: tuple[Path, list[Path]] | None = None
+
+
+def release_refused_run() -> None:
+    """Remove the run folder this process claimed, and the folders made for it, if they hold
+    nothing but what nnexp and Hydra put there before the run began (manifest, .hydra/, log):
+    a command refused for a mistake leaves nothing behind."""
+    if _claimed_run is None:
+        return
+    run, created = _claimed_run
+    if {entry.name for entry in run.iterdir()} - {MANIFEST_FILE, "run.log", ".hydra", "error.txt"}:
+        return  # the run wrote results: not a refusal's leftovers
+    for name in (MANIFEST_FILE, "run.log", "error.txt"):
+        (run / name).unlink(missing_ok=True)
+    hydra = run / ".hydra"
+    if hydra.is_dir():
+        for file in hydra.iterdir():
+            file.unlink()
+        hydra.rmdir()
+    for folder in reversed(created):  # innermost first: the run's own folder, then its parents
         try:
             folder.rmdir()
         except OSError:  # not empty: something else lives there now; leave it

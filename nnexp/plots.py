@@ -97,7 +97,7 @@ def sweep_error_curves(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: 
         drawn += [q1, q3]
         axes.fill_between(iterations, q1, q3, color=color, alpha=0.25, linewidth=0)
         (line,) = axes.plot(iterations, median, color=color, linewidth=1.8,
-                            label=f"{label}: median of {len(error)} seeds")
+                            label=f"{label}: median of {len(error)} seed{'s' * (len(error) != 1)}")
         handles.append(line)
     handles.append(Patch(color="gray", alpha=0.25, label="band: middle half of the seeds"))
     axes.legend(handles=handles, fontsize="small")

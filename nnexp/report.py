@@ -120,7 +120,8 @@ def _glance(comparison: pd.DataFrame) -> list[tuple[str, str]]:
         solved = round(row.success_rate * row.n_seeds)
         distinct = getattr(row, "n_distinct_seeds", row.n_seeds)
         counted = (f"{row.n_seeds} networks from {distinct} distinct seeds (seeds trained more than "
-                   f"once are counted each time)") if distinct < row.n_seeds else f"{row.n_seeds} seeds"
+                   f"once are counted each time)") if distinct < row.n_seeds \
+            else f"{row.n_seeds} seed{'s' * (row.n_seeds != 1)}"
         text = (f"learned the training set (accuracy 1.0) at {solved} of {counted}; "
                 f"final error {_spread(row.final_error_min, row.final_error_max)}")
         if "probe_output_min" in comparison.columns:
@@ -332,6 +333,13 @@ def main(argv: list[str] | None = None) -> int:
             print("nnexp.report: --out needs a folder; it got an empty name", file=sys.stderr)
             return 2
         arguments.out = Path(arguments.out) if arguments.out is not None else None
+        first = arguments.paths[0].resolve()
+        apart = [path for path in arguments.paths[1:] if first != path.resolve() and first not in path.resolve().parents]
+        if apart and arguments.out is None:  # the pooled tables would replace the first folder's own
+            print(f"nnexp.report: {arguments.paths[0]} and {apart[0]} are reported together: give --out DIR "
+                  f"for the pooled report, which would otherwise replace {arguments.paths[0]}'s own",
+                  file=sys.stderr)
+            return 2
         try:
             comparison, runs = write_report(arguments.paths, arguments.out)
         except ReportError as error:

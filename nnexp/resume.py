@@ -69,11 +69,10 @@ def make_plan(config: DictConfig, sweep: Path) -> Plan:
         job_config = loader.load_sweep_config(config, list(job))
         with read_write(job_config), open_dict(job_config):
             job_config.hydra.job.num = number
-            job_config.hydra.job.id = number
         subdir = str(OmegaConf.select(job_config, "hydra.sweep.subdir"))
         folder = sweep / subdir
-        if not inside(folder, sweep):  # never a folder outside the sweep: resuming deletes unfinished ones
-            raise FolderError(f"Job {number}'s folder {folder} is not inside the sweep folder {sweep}.", 2)
+        if not inside(folder, sweep) or folder.is_symlink():  # resuming deletes unfinished job folders
+            raise FolderError(f"Job {number}'s folder {folder} is not a folder inside the sweep folder {sweep}.", 2)
         record = read_run(folder)
         if record.status == "finished":
             difference = _difference(record.config, job_config)

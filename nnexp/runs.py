@@ -115,8 +115,8 @@ def _read_tables(record: RunRecord) -> None:
         if not file.is_file() or hashlib.sha256(file.read_bytes()).hexdigest() != digest:
             raise Unreadable(f"{name}: not the file the run wrote (its sha256 differs from manifest.json's): "
                              "copied from another run, edited or cut short")
-    config = (record.manifest or {}).get("config") or record.config  # resolved by the run itself
-    expected = _expected(config)
+    resolved = (record.manifest or {}).get("config")  # as the run itself resolved it
+    expected = _expected(resolved or record.config, resolved=resolved is not None)
     results = read_table(record.folder / "results.csv", [c for c in RESULT_COLUMNS if c != "data_digest"])
     record.results = _check_results(results, expected)
     inputs = [f"x{i + 1}" for i in range(expected["n_inputs"])]
@@ -144,12 +144,13 @@ def _check_agreement(results: pd.DataFrame, history: pd.DataFrame, predictions: 
                              f"{ok[seed]:.6g}: the tables are not of one run (copied, stale or cut short)")
 
 
-def _expected(config: dict) -> dict:
-    """What the tables must hold, from the config: seeds, settings, data sizes and digest."""
+def _expected(config: dict, resolved: bool = False) -> dict:
+    """What the tables must hold, from the config: seeds, settings, data sizes and digest.
+    resolved: the config is as the run resolved it; a `${` left in it is a value's own text."""
     try:
         # OmegaConf only where there is an interpolation to resolve: it costs most of a run's reading.
-        resolved = OmegaConf.to_container(OmegaConf.create(config), resolve=True) \
-            if "${" in json.dumps(config, default=str) else config
+        resolved = config if resolved or "${" not in json.dumps(config, default=str) \
+            else OmegaConf.to_container(OmegaConf.create(config), resolve=True)
         seed, replicas = _int(resolved, "seed"), _int(resolved, "replicas")
         train, data = resolved["train"], resolved["data"]
         dataset = make_dataset(data["name"], data["inputs"], data["targets"], data.get("probes", []))

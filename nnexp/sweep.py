@@ -33,6 +33,10 @@ class ReportNotWritten(Exception):
     """The sweep ran, but its report is not on disk. One line."""
 
 
+class JobsFailed(Exception):
+    """The sweep ran, and some of its jobs failed (each recorded in its folder). One line."""
+
+
 class SweepProgress:
     """The progress of the sweeps this process started or runs jobs of, by sweep folder.
 
@@ -94,6 +98,9 @@ class SweepProgress:
         print(f"[{n_done}/{n_jobs}] {overrides} {line}", flush=True)
         if written is not None and os.getpid() == self._main_pid:
             self._print(*written, sweep)
+
+    def n_jobs(self, sweep: Path) -> int:
+        return self._n_jobs.get(sweep, 0)
 
     def write_and_print(self, sweep: Path) -> None:
         """Write the sweep's report now (a resumed sweep with nothing left to run) and show it."""

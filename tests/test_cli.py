@@ -134,6 +134,8 @@ def test_a_run_lands_under_outputs_named_by_model_and_data(tmp_path):
         (["hydra.run.dir=/dev/null"], "/dev/null"),  # a file, not a folder
         (["-m", "--cfg", "job", "seed=0,1"], "--cfg"),
         (["data=[and]", "data.targets=[0,1,1,0]"], "data"),  # a list of datasets would merge them
+        (["data=and", "data.name=xor"], "data.name"),  # the AND table filed as xor
+        (["hydra.job_logging.root.level=BOGUS"], "hydra.job_logging"),  # found after the folder is claimed
     ],
 )
 def test_a_mistake_gets_one_line_naming_the_key_exit_code_2_and_leaves_nothing_behind(tmp_path, overrides, key):

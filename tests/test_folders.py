@@ -225,3 +225,34 @@ def test_a_sweep_refused_before_any_job_leaves_no_folder_to_block_the_corrected_
     assert not folder.exists()
     assert run_cli("-m", "model=perceptron,mlp", "train.iterations=10", f"hydra.sweep.dir={folder}",
                    cwd=tmp_path).returncode == 0
+
+
+@pytest.mark.parametrize("subdir", [
+    "${hydra.job.num}_${nnexp.name:${hydra.job.override_dirname}}", "jobs/${hydra.job.num}", "job${hydra.job.num}",
+])
+def test_a_job_folder_pattern_that_keeps_jobs_apart_and_inside_is_accepted(subdir):
+    assert folders.check_subdir(subdir) is None
+
+
+@pytest.mark.parametrize("subdir", [
+    "${hydra.job.num}/${data.name}",  # data.name=../../victim
+    "${nnexp.name:'{'}${hydra.job.num}/../../victim",  # a quoted brace hiding what follows
+    "${nnexp.name:${oc.select:seed,${hydra.job.num}}}",  # the number never used: jobs share a folder
+    "${hydra.job.id}",  # submitit's ids change from one launch to the next: resume could not find them
+    "1${hydra.job.num}", "${hydra.job.num}${nnexp.name:${hydra.job.override_dirname}}",  # job 1 could read as 11
+    "../${hydra.job.num}", "/tmp/${hydra.job.num}", "${oc.env:HOME}/${hydra.job.num}",
+])
+def test_a_job_folder_pattern_that_could_leave_the_sweep_or_share_a_folder_is_refused(subdir):
+    assert folders.check_subdir(subdir) is not None
+
+
+def test_a_job_folder_pattern_that_escapes_is_refused_before_any_job_writes(tmp_path):
+    victim = tmp_path / "victim"
+    assert run_cli("train.iterations=10", f"hydra.run.dir={victim}", cwd=tmp_path).returncode == 0
+    before = {file: file.read_bytes() for file in victim.rglob("*") if file.is_file()}
+    done = run_cli("-m", "seed=0", "train.iterations=10", f"hydra.sweep.dir={tmp_path / 'sweep'}",
+                   "hydra.sweep.subdir=${hydra.job.num}/../../victim", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith("nnexp: The 'hydra.sweep.subdir' parameter must name a folder inside")
+    assert {file: file.read_bytes() for file in victim.rglob("*") if file.is_file()} == before
+    assert not (tmp_path / "sweep").exists()

@@ -299,10 +299,10 @@ def test_a_failing_job_does_not_sink_the_sweep(tmp_path):
     done = run_cli("-m", "model=two_layer", "threshold=0.5,1.5,0.25", "train.iterations=100",
                    f"hydra.sweep.dir={folder}", cwd=tmp_path)
     assert done.returncode == 1  # a job failed; the others ran (2 would say nothing ran)
-    assert done.stderr.strip().splitlines()[-1] == (
-        "nnexp: a job of the sweep failed (The 'threshold' parameter must be a float in the open range (0, 1). "
-        "Got 1.5 instead.); the others ran, and the sweep's report lists every failed job with the command "
-        "that completes the sweep")
+    assert done.stderr.strip().splitlines() == [  # one line: not Hydra's, and not the job's error as a refusal
+        "nnexp: 1 of 3 jobs failed (the first: ConfigError: The 'threshold' parameter must be a float in the "
+        "open range (0, 1). Got 1.5 instead.); the others ran, and the sweep's report lists every failed job "
+        "with the command that completes the sweep"]
     assert "Traceback" not in done.stderr
     assert "[2/3] model=two_layer threshold=1.5 train.iterations=100 FAILED: ConfigError" in done.stdout
     assert "[3/3] model=two_layer threshold=0.25" in done.stdout  # the job after it still ran
@@ -320,13 +320,18 @@ def test_report_over_two_sweeps_keeps_their_jobs_apart(sweep, tmp_path):
     folder, _ = sweep
     shutil.copytree(folder, tmp_path / "a")
     shutil.copytree(folder, tmp_path / "b")
-    done = run_report(tmp_path / "a", tmp_path / "b", cwd=tmp_path)
+    a_report = (tmp_path / "a" / "report.md").read_bytes()
+    refused = run_report(tmp_path / "a", tmp_path / "b", cwd=tmp_path)
+    assert refused.returncode == 2  # the pooled tables would replace sweep a's own
+    assert refused.stderr.strip().endswith(f"which would otherwise replace {tmp_path / 'a'}'s own")
+    assert (tmp_path / "a" / "report.md").read_bytes() == a_report
+    done = run_report(tmp_path / "a", tmp_path / "b", "--out", tmp_path / "both", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    summary = pd.read_csv(tmp_path / "a" / "summary.csv")
+    summary = pd.read_csv(tmp_path / "both" / "summary.csv")
     assert len(summary) == 12 and summary["run"].nunique() == 12
     assert summary["probe_output"].notna().all()
-    assert pd.read_csv(tmp_path / "a" / "comparison.csv")["n_seeds"].tolist() == [6, 6]
-    report_md = (tmp_path / "a" / "report.md").read_text()  # each seed twice, and the report says so
+    assert pd.read_csv(tmp_path / "both" / "comparison.csv")["n_seeds"].tolist() == [6, 6]
+    report_md = (tmp_path / "both" / "report.md").read_text()  # each seed twice, and the report says so
     assert "## Seeds trained more than once" in report_md
     assert "- perceptron, seed 0: `0_model=perceptron,seed=0,train.iterations=500`, " in report_md
     assert len(repeated_seeds(summary)) == 6

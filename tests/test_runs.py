@@ -303,12 +303,17 @@ def test_any_file_in_place_of_results_csv_gives_a_reason_not_a_traceback(tmp_pat
 def test_the_same_run_given_twice_or_through_a_parent_is_counted_once(tmp_path, capsys):
     sweep = make_sweep(tmp_path / "sweep")
     job = next(sweep.glob("0_*"))
-    for paths in ([sweep, sweep], [sweep, job], [job, sweep], [sweep, tmp_path / "sweep" / ".." / "sweep"]):
-        code, out, _ = run_report(capsys, *paths)
+    out_folder = tmp_path / "out"
+    for paths, out_args in (([sweep, sweep], []), ([sweep, job], []), ([job, sweep], ["--out", out_folder]),
+                            ([sweep, tmp_path / "sweep" / ".." / "sweep"], [])):
+        code, out, _ = run_report(capsys, *paths, *out_args)
         assert code == 0, out
-        assert pd.read_csv(paths[0] / "comparison.csv")["n_seeds"].tolist() == [2]
-        assert "Runs: 2 finished, 0 failed, 0 unfinished, 0 unreadable, 0 missing" in (paths[0] / "report.md").read_text()
+        written = out_args[1] if out_args else paths[0]
+        assert pd.read_csv(written / "comparison.csv")["n_seeds"].tolist() == [2]
+        assert "Runs: 2 finished, 0 failed, 0 unfinished, 0 unreadable, 0 missing" in (written / "report.md").read_text()
         assert "trained more than once" not in out
+    code, _, err = run_report(capsys, job, sweep)  # a job's folder would get the whole sweep's tables
+    assert code == 2 and "give --out DIR" in err
 
 
 def test_a_corrupt_multirun_yaml_is_said_and_the_report_exits_1(tmp_path, capsys):
@@ -502,3 +507,12 @@ def test_a_job_with_a_corrupt_config_is_unreadable_not_also_missing(tmp_path, ca
     (job / ".hydra" / "config.yaml").write_bytes(b"\xff\xfe")
     code, out, _ = run_report(capsys, sweep)
     assert code == 1 and f"unreadable: {job.name}: config.yaml" in out and "missing:" not in out
+
+
+def test_a_name_holding_a_literal_dollar_brace_reads_back_as_the_run_resolved_it(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    done = run_cli("data.name=\\${y}", "train.iterations=10", f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    record = runs.read_run(run_dir)
+    assert record.status == "finished", record.reason
+    assert record.results["data"].tolist() == ["${y}"]
