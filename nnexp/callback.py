@@ -7,7 +7,8 @@
                        its absolute path for every job, whatever the launcher or working directory
     on_job_end         how the job ended, in its folder (error.txt, manifest.json); for a sweep's
                        job, its progress line and, for the last one, the report (nnexp.sweep)
-    on_multirun_end    show the report that a job in another process wrote
+    on_multirun_end    show the report that a job in another process wrote; fail the sweep if a
+                       job failed or the report is missing
 """
 
 from __future__ import annotations
@@ -136,17 +137,19 @@ class NnexpCallback(Callback):
 
     @_refusing
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
-        """Every job succeeded. If they ran in other processes, show their report here; a sweep
-        whose report was not written fails."""
+        """Every job ended (a failed one was recorded in its folder by _job_end, which keeps Hydra
+        from raising it). Show the report a job in another process wrote; then fail the sweep, in
+        one line, if a job failed or the report is missing."""
         sweep = Path(config.hydra.sweep.dir)
         shown = self.progress.end(sweep)
         failed = sorted(sweep.rglob(ERROR_FILE))  # jobs of this sweep: a resumed one cleared old ones
         if failed:
             self.progress.problem_said = True
             first = failed[0].read_text().strip()
+            also = f"; besides, {self.progress.problem}" if self.progress.problem else ""
             raise JobsFailed(f"{len(failed)} of {self.progress.n_jobs(sweep)} jobs failed (the first: {first}); "
                              f"the others ran, and the sweep's report lists every failed job with the command "
-                             f"that completes the sweep")
+                             f"that completes the sweep{also}")
         if self.progress.problem or not shown:
             problem = self.progress.problem or "its report was not written"
             self.progress.problem_said = True

@@ -15,6 +15,7 @@ since it is a bug to report. A user who sets HYDRA_FULL_ERROR=1 gets Hydra's own
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import sys
 from typing import Callable
@@ -42,13 +43,13 @@ def run(main: Callable[[], object], argv: list[str] | None = None) -> None:
         except Refusal as refusal:  # an error in one of nnexp's Hydra hooks: handled as any other
             raise refusal.error from None
     except KeyboardInterrupt as stop:  # Ctrl-C or SIGTERM: what was written stays whole; no traceback
-        manifest.mark_interrupted()
+        manifest.close_open("interrupted")
         _exit(*console.stopped(stop))
     except BrokenPipeError:  # the console's reader left (`| head`): the files are written; say nothing
         sys.exit(0)
     except Exception as error:
         code, message = _explain(error)
-        manifest.mark_failed(message or " ".join(f"{type(error).__name__}: {error}".split()))
+        manifest.close_open("failed", message or " ".join(f"{type(error).__name__}: {error}".split()))
         if code == 2:  # a mistake in the command: whatever was claimed for it goes again
             folders.release_refused_run()
         if message is None:
@@ -80,6 +81,7 @@ def refuse_paths_as_choices(arguments: list[str]) -> None:
                     f"not a path. Got {choice!r} instead.")
 
 
+@functools.cache
 def _groups() -> set[str]:
     """The config groups a command may choose from: conf/'s folders and experiments/' (studies)."""
     from nnexp.presets import EXPERIMENTS

@@ -184,20 +184,26 @@ def release_sweep_folder(sweep: Path, created: list[Path]) -> bool:
     command finds it free; True if removed. A folder with any job's trace is left as it is."""
     if sweep not in created or not sweep.is_dir() or {e.name for e in sweep.iterdir()} - SWEEP_OWN_FILES:
         return False
-    for name in SWEEP_OWN_FILES:
-        target = sweep / name
+    _remove(sweep, SWEEP_OWN_FILES, created)
+    return True
+
+
+def _remove(folder: Path, names: set[str], created: list[Path]) -> None:
+    """Remove `names` from `folder` (files, or folders of files), then the folders in `created`
+    (outermost first), innermost first, each only while it is empty."""
+    for name in names:
+        target = folder / name
         if target.is_dir():
             for file in target.iterdir():
                 file.unlink()
             target.rmdir()
         else:
             target.unlink(missing_ok=True)
-    for folder in reversed(created):
+    for made in reversed(created):
         try:
-            folder.rmdir()
-        except OSError:  # not empty: another run or sweep lives there
-            break
-    return True
+            made.rmdir()
+        except OSError:  # not empty: another run or sweep lives there now; leave it
+            return
 
 
 def _refuse_nested(path: Path, what: str) -> None:
@@ -283,6 +289,9 @@ def _make_parents(folder: Path) -> list[Path]:
 # The run folder this process claimed, and the folders it created for it: what a run refused
 # after its claim (a mistake only Hydra's logging set-up finds) removes again.
 _claimed_run: tuple[Path, list[Path]] | None = None
+# What a run folder holds before its run writes results: the claim, Hydra's config and log, and
+# the error that refused it.
+RUN_OWN_FILES = {MANIFEST_FILE, ".hydra", "run.log", "error.txt"}
 
 
 def release_refused_run() -> None:
@@ -292,20 +301,9 @@ def release_refused_run() -> None:
     if _claimed_run is None:
         return
     run, created = _claimed_run
-    if {entry.name for entry in run.iterdir()} - {MANIFEST_FILE, "run.log", ".hydra", "error.txt"}:
+    if {entry.name for entry in run.iterdir()} - RUN_OWN_FILES:
         return  # the run wrote results: not a refusal's leftovers
-    for name in (MANIFEST_FILE, "run.log", "error.txt"):
-        (run / name).unlink(missing_ok=True)
-    hydra = run / ".hydra"
-    if hydra.is_dir():
-        for file in hydra.iterdir():
-            file.unlink()
-        hydra.rmdir()
-    for folder in reversed(created):  # innermost first: the run's own folder, then its parents
-        try:
-            folder.rmdir()
-        except OSError:  # not empty: something else lives there now; leave it
-            return
+    _remove(run, RUN_OWN_FILES, created)
 
 
 def _reason(error: OSError) -> str:

@@ -46,7 +46,7 @@ MANIFEST_FILE = "manifest.json"
 LIBRARIES = ["numpy", "hydra-core", "omegaconf", "pandas", "matplotlib"]
 
 # Folders whose manifest this process created and has not yet closed: {folder: manifest}. An
-# interrupted process marks them (`mark_interrupted`); a run that ends closes its own (`finish`).
+# interrupted process closes them (`close_open`); a run that ends closes its own (`finish`).
 _open: dict[Path, dict] = {}
 _started: dict[Path, float] = {}
 
@@ -110,21 +110,13 @@ def finish(folder: Path, status: str, error: str | None = None, config: dict | N
     write(folder, manifest)
 
 
-def mark_failed(error: str) -> None:
-    """Close every manifest still open in this process as failed, with `error` (a failure outside
-    the run's own code, such as Hydra's logging set-up, which no hook of the run sees)."""
+def close_open(status: str, error: str | None = None) -> None:
+    """Close every manifest still open in this process with `status` (interrupted: Ctrl-C or
+    SIGTERM; failed: a failure outside the run's own code, such as Hydra's logging set-up, which
+    no hook of the run sees)."""
     for folder in list(_open):
         try:
-            finish(folder, "failed", error)
-        except OSError:
-            _open.pop(folder, None)
-
-
-def mark_interrupted() -> None:
-    """Close every manifest still open in this process as interrupted (Ctrl-C, SIGTERM)."""
-    for folder in list(_open):
-        try:
-            finish(folder, "interrupted")
+            finish(folder, status, error)
         except OSError:  # the folder may be gone or unwritable; the run is lost either way
             _open.pop(folder, None)
 

@@ -1,13 +1,12 @@
 """A sweep's progress: a line per finished job, and the sweep's report (nnexp.report) written once
 every job it asked for has finished or failed. Driven by the Hydra callback (nnexp.callback).
 
-The report is written when a job ends, not when the sweep does: Hydra skips `on_multirun_end`
-when a job raised, and with the joblib or submitit launchers a job ends in its own process (on a
-cluster node, for SLURM). Each finished job takes a number, k of N, that no other job can take
+The report is written when a job ends, not when the sweep does: with the joblib or submitit
+launchers a job ends in its own process (on a cluster node, for SLURM), and a stopped sweep never
+reaches its end. Each finished job takes a number, k of N, that no other job can take
 (`_finished_number`); the job that takes N writes the report. The comparison is printed by the
 process the user started, whichever launcher ran the jobs: there, after the last job, when the
-sweep ends, or at the latest when the process exits (Hydra skips `on_multirun_end` when a job
-failed).
+sweep ends, or at the latest when the process exits.
 """
 
 from __future__ import annotations
@@ -121,8 +120,8 @@ class SweepProgress:
             return None
 
     def end(self, sweep: Path) -> bool:
-        """The sweep ended without a failed job. If its jobs ran in other processes, show their
-        report here; False if there is none to show (the report failed or was never written)."""
+        """The sweep ended. If its jobs ran in other processes, show their report here; False if
+        there is none to show (the report failed or was never written)."""
         return self._print_if_written(sweep)
 
     def _print_if_written(self, sweep: Path) -> bool:
@@ -137,14 +136,14 @@ class SweepProgress:
 
     def _at_exit(self, sweep: Path) -> None:
         """The sweep's last word in the process the user started, if no hook had it: the report
-        that a job in another process wrote (Hydra skips on_multirun_end after a failure), or,
-        for a sweep stopped early (Ctrl-C), how to report the jobs that did finish."""
+        that a job in another process wrote, or, for a sweep stopped early (Ctrl-C, or a failure
+        of nnexp's own hooks), how to report and complete it."""
         if os.getpid() != self._main_pid or self.problem_said:
             return
         if release_sweep_folder(sweep, self._created):  # refused before any job: leave nothing
             return
         try:
-            if self.problem:  # a job failed too, so on_multirun_end, which says it, never ran
+            if self.problem:  # the sweep stopped before on_multirun_end, which says it
                 print(f"nnexp: {self.problem}; python -m nnexp.report {sweep} rebuilds the report",
                       file=sys.stderr, flush=True)
                 return
