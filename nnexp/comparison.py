@@ -11,12 +11,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from nnexp import options
 from nnexp.collect import Runs
 
 # Columns of results.csv that identify a configuration once the seed is left out: runs pool
 # over seeds only when all of these are equal, so xor and XNOR (equal names, different
 # data_digest) are never one row.
-CONFIG_COLUMNS = ["model", "data", "hidden", "iterations", "lr", "log_every", "threshold", "data_digest"]
+CONFIG_COLUMNS = ["model", "data", "hidden", "iterations", "lr", "log_every", *options.COLUMNS, "threshold",
+                  "data_digest"]
 
 
 def numbered_probes(probes: pd.DataFrame) -> pd.DataFrame:
@@ -55,6 +57,8 @@ def comparison_table(summary: pd.DataFrame) -> pd.DataFrame:
         final_error_max=("final_error", "max"),
         train_accuracy_mean=("train_accuracy", "mean"),
         success_rate=("train_accuracy", lambda accuracy: (accuracy == 1.0).mean()),
+        # Over the seeds that fitted: the first logged epoch from which accuracy stayed at 1.0.
+        epochs_to_fit_median=("epochs_to_fit", "median"),
         n_diverged=("status", lambda status: (status == "diverged").sum()),
         n_saturated=("status", lambda status: (status == "saturated").sum()),
     )
@@ -67,7 +71,8 @@ def comparison_table(summary: pd.DataFrame) -> pd.DataFrame:
 
 def config_labels(summary: pd.DataFrame) -> pd.Series:
     """A short name for each row's configuration, from the settings that differ between rows:
-    `perceptron`, `two_layer` for a sweep over models; `hidden=[1]`, ... for one over widths."""
+    `perceptron`, `two_layer` for a sweep over models; `hidden=[1]`, ... for one over widths;
+    `tanh bias`, `relu no bias` for one over options, and every option not at its default."""
     columns = [c for c in CONFIG_COLUMNS if c in summary]
     varying = [c for c in columns if summary[c].nunique(dropna=False) > 1] or ["model", "data"]
     # A model's config sets its hidden widths: when every model has one, its name says it.
@@ -78,8 +83,14 @@ def config_labels(summary: pd.DataFrame) -> pd.Series:
     if {"data", "data_digest"} <= set(varying) and (summary.groupby("data")["data_digest"].nunique() == 1).all():
         varying.remove("data_digest")
 
+    # An option away from its default is named even where every row shares it: no label calls
+    # a tanh net the notebook's two_layer.
+    varying += [c for c in options.COLUMNS if c in summary and c not in varying
+                and not summary[c].map(lambda value, c=c: options.is_default(c, value)).all()]
+
     def label(row: pd.Series) -> str:
-        return " ".join(str(row[c]) if c in ("model", "data") else f"{c}={row[c]}" for c in varying)
+        return " ".join(str(row[c]) if c in ("model", "data") else options.words(c, row[c]) if c in options.COLUMNS
+                        else f"{c}={row[c]}" for c in varying)
 
     return summary[varying].apply(label, axis=1)
 

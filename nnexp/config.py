@@ -3,7 +3,7 @@
 Hydra merges every YAML file in `conf/` onto these dataclasses, so a value of the wrong type
 or an unknown key is refused while the config is composed, before any training starts.
 Ranges (a positive learning rate, a seed >= 0, ...) are not types; `check` enforces them.
-`data_name` names a dataset by what it holds. Hydra's own errors are said in one line by
+Names for what was trained live in nnexp.names. Hydra's own errors are said in one line by
 nnexp.messages.
 
 The values themselves live in the YAML files, with comments; the schema only holds types.
@@ -13,19 +13,20 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
 import typing
 import unicodedata
 from pathlib import Path
 from dataclasses import dataclass, field, is_dataclass
-from typing import Any, List
+from typing import Any, List, Optional
 
-import numpy as np
-import yaml
 from hydra.core.config_store import ConfigStore
 from hydra.errors import CompactHydraException
 from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
+
+from nnexp.network import ACTIVATIONS, INITS
+from nnexp.options import DEFAULTS
+from nnexp.train import LOSSES, OPTIMIZERS
 
 
 class ConfigError(CompactHydraException):
@@ -37,6 +38,9 @@ class ModelConfig:
     name: str = MISSING
     # Widths of the hidden layers: [] is the perceptron, [4] the notebook's two-layer net.
     hidden: List[int] = MISSING
+    activation: str = MISSING  # the hidden layers': nnexp.network.ACTIVATIONS
+    bias: bool = MISSING
+    init: str = MISSING  # uniform | glorot
 
 
 @dataclass
@@ -55,6 +59,15 @@ class TrainConfig:
     iterations: int = MISSING
     lr: float = MISSING
     log_every: int = MISSING
+    loss: str = MISSING  # nnexp.train.LOSSES
+    batch_size: Optional[int] = MISSING  # None: the whole training set
+    shuffle: bool = MISSING
+    optimizer: str = MISSING  # nnexp.train.OPTIMIZERS
+    momentum: float = MISSING
+    l2: float = MISSING
+    beta1: float = MISSING
+    beta2: float = MISSING
+    epsilon: float = MISSING
 
 
 @dataclass
@@ -117,10 +130,47 @@ def check(cfg: DictConfig) -> None:
     hidden = OmegaConf.to_container(cfg.model.hidden)
     if not all(isinstance(width, int) and not isinstance(width, bool) and width >= 1 for width in hidden):
         _fail("model.hidden", "a list of layer widths, each an int >= 1, e.g. [4, 4]", hidden)
+    _check_options(cfg, hidden)
     for key in ("model.name", "data.name"):
         _check_visible(key, OmegaConf.select(cfg, key))
     _check_model_name(cfg.model.name, hidden)
     _check_sizes(cfg, hidden)
+
+
+def _check_options(cfg: DictConfig, hidden: list[int]) -> None:
+    """The choices beyond the notebook's (nnexp.options): each one of its allowed values, and
+    none that would change nothing, since a label naming it would then say what did not happen."""
+    model, train = cfg.model, cfg.train
+    for key, value, allowed in (("model.activation", model.activation, ACTIVATIONS),
+                                ("model.init", model.init, INITS),
+                                ("train.loss", train.loss, LOSSES),
+                                ("train.optimizer", train.optimizer, OPTIMIZERS)):
+        if value not in allowed:
+            _fail(key, f"one of {', '.join(allowed)}", value)
+    if train.batch_size is not None and train.batch_size < 1:
+        _fail("train.batch_size", "null (the whole training set) or an int >= 1", train.batch_size)
+    if not (0.0 <= train.momentum < 1.0):
+        _fail("train.momentum", "a float in the range [0, 1)", train.momentum)
+    if not (math.isfinite(train.l2) and train.l2 >= 0.0):
+        _fail("train.l2", "a finite float >= 0 (scikit-learn's alpha)", train.l2)
+    for key in ("beta1", "beta2"):
+        if not (0.0 <= train[key] < 1.0):
+            _fail(f"train.{key}", "a float in the range [0, 1)", train[key])
+    if not (math.isfinite(train.epsilon) and train.epsilon > 0.0):
+        _fail("train.epsilon", "a finite float > 0", train.epsilon)
+    if not hidden and model.activation != "sigmoid":
+        raise ConfigError(f"The 'model.activation' parameter sets the hidden layers' activation, and "
+                          f"model={model.name} has none (model.hidden=[]). Got {model.activation!r} instead: "
+                          f"leave it at sigmoid, or give the model hidden layers.")
+    if train.optimizer == "adam" and train.momentum:
+        raise ConfigError(f"The 'train.momentum' parameter applies to optimizer=sgd; Adam's momentum is "
+                          f"train.beta1. Got {train.momentum!r} with train.optimizer=adam instead.")
+    if train.optimizer == "sgd":
+        for key in ("beta1", "beta2", "epsilon"):
+            if train[key] != DEFAULTS[key]:
+                raise ConfigError(f"The 'train.{key}' parameter applies to optimizer=adam. Got {train[key]!r} "
+                                  f"with train.optimizer=sgd instead: leave it at {DEFAULTS[key]:g}, or add "
+                                  f"train.optimizer=adam.")
 
 
 # The largest seed: tables store seeds as int64.
@@ -149,7 +199,7 @@ def _check_model_name(name: str, hidden: list[int]) -> None:
     if name in ARCHITECTURES and not ARCHITECTURES[name][0](hidden):
         raise ConfigError(
             f"The 'model.hidden' parameter contradicts model={name}, which {ARCHITECTURES[name][1]}. "
-            f"Got {hidden} instead. For other widths choose model=mlp model.hidden={_compact(hidden)}."
+            f"Got {hidden} instead. For other widths choose model=mlp model.hidden={compact(hidden)}."
         )
 
 
@@ -179,7 +229,7 @@ def _check_sizes(cfg: DictConfig, hidden: list[int]) -> None:
         )
 
 
-def _compact(values: list) -> str:
+def compact(values: list) -> str:
     """[4, 4] as a user types it on the command line: [4,4]."""
     return "[" + ",".join(str(v) for v in values) + "]"
 
@@ -198,88 +248,6 @@ def _check_keys(node: DictConfig, schema: type, path: str) -> None:
 
 
 CONF = Path(__file__).resolve().parents[1] / "conf"
-
-# Keys of a dataset that hold its content; a value shorter than this is said in the name.
-DATA_CONTENT = ["inputs", "targets", "probes"]
-SHORT_VALUE = 24
-
-
-def data_name(data: DictConfig, choice: str | None) -> str:
-    """The dataset's name for tables, folders and reports: `data.name`, marked with what was
-    changed from the config it came from, so that `data=xor data.targets=[1,0,0,1]` (XNOR) is
-    filed as `xor (targets=[1,0,0,1])`, never as xor. A name the user gave (data.name=xnor) is
-    theirs and stays as given."""
-    preset = _preset("data", choice)
-    if preset is None or data.name != preset.get("name"):
-        _refuse_borrowed_name(data)
-        return data.name
-    changes = []
-    for key in DATA_CONTENT:
-        value = OmegaConf.to_container(data[key])
-        if not _same_numbers(value, preset.get(key, [])):
-            text = _compact_nested(value)
-            changes.append(f"{key}={text}" if len(text) <= SHORT_VALUE else f"{key} changed")
-    return f"{data.name} ({', '.join(changes)})" if changes else data.name
-
-
-def run_name(config: DictConfig) -> str:
-    """A single run's folder name after its time: `two_layer_xor`, and what was changed from the
-    configs chosen, so that the name says what was trained: `two_layer-8_xor` for
-    model.hidden=[8], `two_layer_xor-targets-1-0-0-1` for XNOR made from xor. Letters, digits and
-    `._-` only, which every shell and file system takes as they are."""
-    choices = config.hydra.runtime.choices
-    if OmegaConf.select(config, "model") is None:  # `--cfg hydra` shows Hydra's part of a config only
-        return f"{choices.get('model')}_{choices.get('data')}"
-    model = config.model.name
-    preset = _preset("model", choices.get("model"))
-    widths = OmegaConf.to_container(config.model.hidden)
-    if preset is None or model != preset.get("name") or widths != preset.get("hidden"):
-        model += "".join(f"-{width}" for width in widths)
-    return f"{_slug(model)}_{_slug(data_name(config.data, choices.get('data')))}"
-
-
-def _preset(group: str, choice: str | None) -> dict | None:
-    """conf/<group>/<choice>.yaml as a dict; None if there is no such readable file."""
-    file = CONF / group / f"{choice}.yaml" if choice else None
-    if file is None or not file.is_file():
-        return None
-    try:
-        return OmegaConf.to_container(OmegaConf.load(file))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, OmegaConfBaseException):
-        return None
-
-
-def _slug(text: str) -> str:
-    """`xor (targets=[1,0,0,1])` -> `xor-targets-1-0-0-1`."""
-    return re.sub(r"[^A-Za-z0-9._]+", "-", text).strip("-") or "_"
-
-
-def _refuse_borrowed_name(data: DictConfig) -> None:
-    """ConfigError if data.name is the name of a dataset in conf/data/ whose content differs:
-    `data=and data.name=xor` would file the AND table as xor."""
-    named = _preset("data", data.name) if re.fullmatch(r"[\w-]+", data.name) else None
-    if named is None or named.get("name") != data.name:
-        return
-    differs = [key for key in DATA_CONTENT
-               if not _same_numbers(OmegaConf.to_container(data[key]), named.get(key, []))]
-    if differs:
-        raise ConfigError(f"The 'data.name' parameter names nnexp's dataset '{data.name}', but this data's "
-                          f"{' and '.join(differs)} differ from it. Got {data.name!r} instead: give the data a "
-                          f"name of its own.")
-
-
-def _same_numbers(a: list, b: list) -> bool:
-    """Equal as numbers and shapes: [0, 1] equals [0.0, 1.0]."""
-    try:
-        return np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
-    except (TypeError, ValueError):  # ragged or non-numeric: make_dataset refuses those
-        return a == b
-
-
-def _compact_nested(value) -> str:
-    return _compact([_compact_nested(v) if isinstance(v, list) else f"{v:g}" if isinstance(v, float)
-                     else v for v in value]) if isinstance(value, list) else str(value)
-
 
 # --- the schema's keys in words: for check, and for nnexp.messages -------------------------
 

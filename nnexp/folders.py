@@ -21,7 +21,7 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from nnexp.config import run_name
+from nnexp.names import run_name
 
 from nnexp.manifest import MANIFEST_FILE, claim
 
@@ -60,7 +60,7 @@ def safe_name(text: str) -> str:
 # every process that resolves a run's folder does (Hydra's main imports nnexp.run, a launcher's
 # worker unpickles its task function from it).
 OmegaConf.register_new_resolver("nnexp.name", safe_name, replace=True)
-# `${nnexp.run_name:}`: a single run's folder says what it trained (nnexp.config.run_name).
+# `${nnexp.run_name:}`: a single run's folder says what it trained (nnexp.names.run_name).
 OmegaConf.register_new_resolver("nnexp.run_name", lambda *, _root_: safe_name(run_name(_root_)), replace=True)
 
 

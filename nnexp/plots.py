@@ -48,29 +48,45 @@ from nnexp.train import History
 MAX_LINES = 10
 
 
-def error_curve(history: History, seeds: np.ndarray, title: str, path: Path) -> None:
-    """Save the training error against the iteration, error axis log-scaled, to `path` (PNG).
+# How the run plot's loss axis names each loss (nnexp.train).
+LOSS_LABELS = {"squared_error": "loss minimised: 1/2 sum (target - output)^2",
+               "log_loss": "loss minimised: log loss (cross-entropy)"}
 
-    history.error: (n_replicas, n_points); one line per seed, or a median with bands for many.
+
+def error_curve(history: History, seeds: np.ndarray, title: str, path: Path, loss: str = "squared_error") -> None:
+    """Save the loss the training minimised (top) and the training error (bottom) against the
+    epoch, both log-scaled, to `path` (PNG). The error, mean |target - output|, may rise for a
+    while as the loss falls: only the loss says whether training still makes progress.
+
+    history.error, history.loss: (n_replicas, n_points); one line per seed, or a median with
+    bands for many. A history without a loss draws the error alone.
     """
     # Fixed margins, not layout="constrained": the constrained solver costs more than the
     # drawing itself on a plot this simple, and every job of a sweep draws one.
-    figure = Figure(figsize=(6.4, 4.0))
-    figure.subplots_adjust(left=0.14, right=0.97, bottom=0.12, top=0.92)
-    axes = figure.add_subplot()
-    # Plot only positive values: a replica whose outputs hit 0 and 1 exactly has error 0,
-    # which a log axis cannot show, and a diverged one has nan.
-    error = np.where(history.error > 0, history.error, np.nan)
-    if len(seeds) <= MAX_LINES:
-        for seed, curve, final in zip(seeds, error, history.error[:, -1]):
-            axes.plot(history.iterations, curve, linewidth=1.5, label=f"seed {seed}: final error {final:.3g}")
-    else:
-        low, q1, median, q3, high = _percentiles(error, [0, 25, 50, 75, 100])
-        axes.fill_between(history.iterations, low, high, alpha=0.2, label="min to max")
-        axes.fill_between(history.iterations, q1, q3, alpha=0.4, label="middle half of seeds")
-        axes.plot(history.iterations, median, linewidth=1.5, label=f"median of {len(seeds)} seeds")
-    axes.legend(fontsize="small")
-    _label_error_axes(axes, title, error)
+    panels = [(history.loss, LOSS_LABELS.get(loss, f"loss minimised: {loss}"))] if history.loss is not None else []
+    panels.append((history.error, "training error, mean |target - output|"))
+    figure = Figure(figsize=(6.4, 2.0 + 2.6 * len(panels)))
+    figure.subplots_adjust(left=0.14, right=0.97, bottom=0.5 / figure.get_figheight(),
+                           top=1 - 0.35 / figure.get_figheight(), hspace=0.12)
+    axes_list = figure.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
+    for axes, (values, ylabel) in zip(axes_list, panels):
+        # Plot only positive values: a replica whose outputs hit 0 and 1 exactly has error 0,
+        # which a log axis cannot show, and a diverged one has nan.
+        shown = np.where(values > 0, values, np.nan)
+        if len(seeds) <= MAX_LINES:
+            for seed, curve, final in zip(seeds, shown, values[:, -1]):
+                axes.plot(history.iterations, curve, linewidth=1.5, label=f"seed {seed}: final {final:.3g}")
+        else:
+            low, q1, median, q3, high = _percentiles(shown, [0, 25, 50, 75, 100])
+            axes.fill_between(history.iterations, low, high, alpha=0.2, label="min to max")
+            axes.fill_between(history.iterations, q1, q3, alpha=0.4, label="middle half of seeds")
+            axes.plot(history.iterations, median, linewidth=1.5, label=f"median of {len(seeds)} seeds")
+        axes.legend(fontsize="small")
+        _label_error_axes(axes, title if axes is axes_list[0] else "", shown)
+        axes.set_ylabel(ylabel, fontsize="small")
+        if axes is not axes_list[-1]:
+            axes.set_xlabel("")
+    axes_list[-1].set_xlabel("epoch (pass over the training set)")
     _save(figure, path)
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from nnexp.collect import ReportError, Runs, collect
+from nnexp import options
 from nnexp.comparison import (CONFIG_COLUMNS, comparison_table, config_labels, error_curves, mixed_code,
                               numbered_probes, provenance, repeated_seeds, with_probe_outputs)
 from nnexp import console
@@ -98,9 +99,13 @@ def _markdown(table: pd.DataFrame) -> str:
 
 def _shared(comparison: pd.DataFrame) -> tuple[list[str], str]:
     """The settings every row shares, and a line that says them once: `data=xor, lr=1.0, ...`.
-    A shared data_digest is left out of the line: the data's name says it to a reader."""
+    A shared data_digest is left out of the line: the data's name says it to a reader; so are
+    options at the notebook's defaults, and the others are said in words (`tanh, bias`)."""
     shared = [c for c in CONFIG_COLUMNS if c in comparison and comparison[c].nunique(dropna=False) == 1]
-    return shared, ", ".join(f"{c}={comparison[c].iloc[0]}" for c in shared if c != "data_digest")
+    said = [options.words(c, comparison[c].iloc[0]) if c in options.COLUMNS else f"{c}={comparison[c].iloc[0]}"
+            for c in shared if c != "data_digest"
+            and not (c in options.COLUMNS and options.is_default(c, comparison[c].iloc[0]))]
+    return shared, ", ".join(said)
 
 
 def _comparison_section(comparison: pd.DataFrame) -> list[str]:
@@ -122,13 +127,17 @@ def _glance(comparison: pd.DataFrame) -> list[tuple[str, str]]:
         counted = (f"{row.n_seeds} networks from {distinct} distinct seeds (seeds trained more than "
                    f"once are counted each time)") if distinct < row.n_seeds \
             else f"{row.n_seeds} seed{'s' * (row.n_seeds != 1)}"
-        text = (f"learned the training set (accuracy 1.0) at {solved} of {counted}; "
-                f"final error {_spread(row.final_error_min, row.final_error_max)}")
+        text = f"learned the training set (accuracy 1.0) at {solved} of {counted}"
+        # getattr: a comparison.csv written before nnexp measured it has no epochs_to_fit_median.
+        epochs = getattr(row, "epochs_to_fit_median", float("nan"))
+        if solved and epochs == epochs:
+            text += f", in a median {epochs:,.0f} epochs (of those seeds)"
+        text += f"; final error {_spread(row.final_error_min, row.final_error_max)}"
         if "probe_output_min" in comparison.columns:
             text += f"; probe output {_spread(row.probe_output_min, row.probe_output_max)}"
         # getattr: a comparison.csv written before saturation was counted has no n_saturated.
         if getattr(row, "n_saturated", 0):
-            text += (f"; {row.n_saturated} of {row.n_seeds} seeds saturated (sigmoid units pinned near 0 or 1: "
+            text += (f"; {row.n_saturated} of {row.n_seeds} seeds saturated (sigmoid or tanh units pinned: "
                      "lower train.lr)")
         if row.n_diverged:
             text += f"; {row.n_diverged} of {row.n_seeds} seeds diverged (no figures: lower train.lr)"

@@ -1,9 +1,10 @@
 """A run's results as pandas tables, and writing files so that none is ever half-written.
 
-Three tables per run, each one CSV in the run folder:
+Three tables per run, each one CSV in the run folder, and the weights:
   results.csv      one row per trained network (replica): settings and final figures
-  history.csv      the error curve: seed, iteration, error
+  history.csv      the training curves: seed, iteration, error, loss, accuracy
   predictions.csv  one row per network and per training sample or probe input
+  weights.npz      final and initial weights and biases (nnexp.network.Network.arrays)
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from nnexp.data import Dataset
-from nnexp.network import Network
+from nnexp.network import SQUASHING, Network
 from nnexp.train import History
 
 
@@ -46,25 +47,42 @@ PINNED_Z = 25.0
 STUCK_Z = 13.8
 
 
-def saturated(network: Network, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+def saturated(network: Network, X: np.ndarray, Y: np.ndarray, loss: str = "squared_error") -> np.ndarray:
     """(n_replicas,) True where training can no longer move the network where it matters: some
-    unit's input is beyond +-PINNED_Z on a training sample, or a wrong output's beyond +-STUCK_Z,
-    or a hidden unit's beyond +-STUCK_Z on every sample (it passes no gradient back at all).
-    Almost always the first steps of a train.lr far too large threw the weights out; lr=1e3 on
-    xor ends with outputs at 0 and 1 and a final error of 0.5, which alone looks like the
-    perceptron's honest failure. X: (n_samples, n_inputs), Y: (n_samples, 1).
+    sigmoid or tanh unit's input is beyond +-PINNED_Z on a training sample, or a wrong output's
+    beyond +-STUCK_Z, or a hidden unit's beyond +-STUCK_Z on every sample (it passes no gradient
+    back at all). Almost always the first steps of a train.lr far too large threw the weights
+    out; lr=1e3 on xor ends with outputs at 0 and 1 and a final error of 0.5, which alone looks
+    like the perceptron's honest failure. X: (n_samples, n_inputs), Y: (n_samples, 1).
+
+    Only units whose slope vanishes count: relu and identity hidden units never saturate, and
+    under log_loss the output's gradient is Y - out, which no size of its input makes small.
     """
     n = network.n_replicas
     pre = network.pre_activations(X)  # layer l: (n_replicas, n_samples, width)
+    squashing = [network.activation in SQUASHING] * (len(pre) - 1) + [loss == "squared_error"]
     stuck = np.zeros(n, dtype=bool)
-    for z in pre:
-        stuck |= (np.abs(z) > PINNED_Z).reshape(n, -1).any(axis=1)
-    for z in pre[:-1]:
-        stuck |= (np.abs(z) > STUCK_Z).all(axis=1).any(axis=1)
-    with np.errstate(over="ignore", invalid="ignore"):
-        wrong = np.abs(Y - network.predict(X)) > 0.5
-    stuck |= (wrong & (np.abs(pre[-1]) > STUCK_Z)).reshape(n, -1).any(axis=1)
+    for z, counts in zip(pre, squashing):
+        if counts:
+            stuck |= (np.abs(z) > PINNED_Z).reshape(n, -1).any(axis=1)
+    for z, counts in zip(pre[:-1], squashing):
+        if counts:
+            stuck |= (np.abs(z) > STUCK_Z).all(axis=1).any(axis=1)
+    if squashing[-1]:
+        with np.errstate(over="ignore", invalid="ignore"):
+            wrong = np.abs(Y - network.predict(X)) > 0.5
+        stuck |= (wrong & (np.abs(pre[-1]) > STUCK_Z)).reshape(n, -1).any(axis=1)
     return stuck
+
+
+def epochs_to_fit(history: History) -> np.ndarray:
+    """(n_replicas,) the first logged epoch from which the training accuracy stays at 1.0 to the
+    end; nan for a replica that does not end at 1.0. Exact to history's log_every."""
+    fitted = history.accuracy == 1.0  # (n_replicas, n_points)
+    # Points from the last miss on: the run of 1.0s that reaches the end.
+    stays = np.flip(np.logical_and.accumulate(np.flip(fitted, axis=1), axis=1), axis=1)
+    first = np.argmax(stays, axis=1)
+    return np.where(stays[:, -1], history.iterations[first].astype(float), np.nan)
 
 
 def data_digest(dataset: Dataset) -> str:
@@ -92,29 +110,33 @@ def results_table(
     residual = (dataset.targets - train_outputs).reshape(n_replicas, -1)
     correct = (labels(train_outputs, threshold) == dataset.targets).reshape(n_replicas, -1)
     failed = diverged(network, train_outputs)
-    stuck = saturated(network, dataset.inputs, dataset.targets) & ~failed
+    stuck = saturated(network, dataset.inputs, dataset.targets, settings.get("loss", "squared_error")) & ~failed
     figures = pd.DataFrame({
         "seed": network.seeds_,
         "final_error": np.abs(residual).mean(axis=1),
         "final_mse": (residual**2).mean(axis=1),
         "train_accuracy": correct.mean(axis=1),
+        "epochs_to_fit": epochs_to_fit(history),
         # Replicas train together; each is charged an equal share of the wall time.
         "train_seconds": history.seconds / n_replicas,
         "status": np.where(failed, "diverged", np.where(stuck, "saturated", "ok")),
     })
-    figures.loc[failed, ["final_error", "final_mse", "train_accuracy"]] = np.nan
+    figures.loc[failed, ["final_error", "final_mse", "train_accuracy", "epochs_to_fit"]] = np.nan
     # Columns: model, data, seed, then the other settings, then the figures.
     columns = [*list(settings)[:2], "seed", *list(settings)[2:], *figures.columns.drop("seed")]
     return figures.assign(**settings)[columns]
 
 
 def history_table(network: Network, history: History) -> pd.DataFrame:
-    """Long format, one row per replica and logged iteration: seed, iteration, error."""
+    """Long format, one row per replica and logged epoch: seed, iteration (epochs done), error
+    (mean |target - output|), loss (the loss minimised, penalty included), accuracy (training)."""
     n_points = len(history.iterations)
     return pd.DataFrame({
         "seed": np.repeat(network.seeds_, n_points),
         "iteration": np.tile(history.iterations, network.n_replicas),
         "error": history.error.ravel(),
+        "loss": history.loss.ravel(),
+        "accuracy": history.accuracy.ravel(),
     })
 
 
@@ -162,6 +184,13 @@ def atomic_path(path: Path) -> Iterator[Path]:
         raise OSError(error.errno, error.strerror or str(error), str(path)) from None
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def write_npz(arrays: dict[str, np.ndarray], path: Path) -> None:
+    """Write `arrays` to `path` as one .npz file (np.load reads it), atomically."""
+    with atomic_path(path) as temporary:
+        with open(temporary, "wb") as file:  # a file object: np.savez would append .npz to a name
+            np.savez(file, **arrays)
 
 
 def write_csv(table: pd.DataFrame, path: Path) -> None:

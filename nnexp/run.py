@@ -14,7 +14,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from nnexp import cli, config, manifest, presets, results, summary
+from nnexp import cli, config, manifest, names, options, presets, results, summary
 from nnexp.data import Dataset, make_dataset
 from nnexp.folders import FolderError, inside
 from nnexp.network import Network
@@ -39,10 +39,10 @@ def main(cfg: DictConfig) -> float:
 
 
 def checked_dataset(cfg: DictConfig, data_choice: str | None) -> Dataset:
-    """Check every value of `cfg` and build its dataset, named by what it holds (config.data_name);
+    """Check every value of `cfg` and build its dataset, named by what it holds (names.data_name);
     raise ConfigError, naming the key, for the first mistake."""
     config.check(cfg)
-    return make_dataset(**{**cfg.data, "name": config.data_name(cfg.data, data_choice)})
+    return make_dataset(**{**cfg.data, "name": names.data_name(cfg.data, data_choice)})
 
 
 def claim_job_folder(run_dir: Path, hydra_config: DictConfig) -> None:
@@ -61,8 +61,9 @@ def train_and_write(cfg: DictConfig, dataset: Dataset, run_dir: Path) -> pd.Data
     log the summary. Returns the results.csv rows (one per replica)."""
     # Replica i is the network a plain run with seed + i trains, to the last bit (tests/test_train.py).
     seeds = list(range(cfg.seed, cfg.seed + cfg.replicas))
-    network = Network(hidden=cfg.model.hidden).init_weights(dataset.n_inputs, seeds=seeds)
-    history = fit(network, dataset.inputs, dataset.targets, **cfg.train)
+    model = {key: value for key, value in cfg.model.items() if key != "name"}
+    network = Network(**model).init_weights(dataset.n_inputs, seeds=seeds)
+    history = fit(network, dataset.inputs, dataset.targets, **cfg.train, threshold=cfg.threshold)
 
     train_outputs = network.predict(dataset.inputs)
     probe_outputs = network.predict(dataset.probes)
@@ -70,7 +71,8 @@ def train_and_write(cfg: DictConfig, dataset: Dataset, run_dir: Path) -> pd.Data
         "model": cfg.model.name,
         "data": dataset.name,
         "hidden": json.dumps(network.hidden),
-        **cfg.train,
+        **{key: cfg.train[key] for key in ("iterations", "lr", "log_every")},
+        **options.from_config(cfg),
         "threshold": cfg.threshold,
         "data_digest": results.data_digest(dataset),
     }
@@ -78,13 +80,15 @@ def train_and_write(cfg: DictConfig, dataset: Dataset, run_dir: Path) -> pd.Data
     predictions = results.predictions_table(network, dataset, train_outputs, probe_outputs, cfg.threshold)
 
     results.write_csv(results.history_table(network, history), run_dir / "history.csv")
+    results.write_npz(network.arrays(), run_dir / "weights.npz")
     results.write_csv(predictions, run_dir / "predictions.csv")
     if cfg.plot:
         from nnexp import plots  # matplotlib: half a second to import, which plot=false and refusals skip
 
-        widths = f" {network.hidden}" if network.hidden else ""  # "two_layer [8]": what was trained
-        title = f"{cfg.model.name}{widths} on {dataset.name}, {summary.seeds_text(seeds)}"
-        plots.error_curve(history, network.seeds_, title, run_dir / "error_curve.png")
+        widths = f" {network.hidden}" if network.hidden else ""  # "two_layer [8] tanh bias": what was trained
+        name = options.model_label(f"{cfg.model.name}{widths}", options.from_config(cfg))
+        title = f"{name} on {dataset.name}, {summary.seeds_text(seeds)}"
+        plots.error_curve(history, network.seeds_, title, run_dir / "error_curve.png", loss=cfg.train.loss)
     # Written last: a folder with results.csv holds a finished run.
     results.write_csv(result_rows, run_dir / "results.csv")
 

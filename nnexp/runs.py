@@ -24,6 +24,7 @@ import pandas as pd
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from nnexp import options
 from nnexp.config import ConfigError
 from nnexp.data import make_dataset
 from nnexp.files import Unreadable, one_line, read_table, read_text, read_yaml
@@ -34,8 +35,12 @@ FINISHED, FAILED, UNFINISHED, UNREADABLE = "finished", "failed", "unfinished", "
 MANIFEST_FILE = "manifest.json"
 MANIFEST_STATUSES = ["running", "finished", "failed", "interrupted"]
 
-RESULT_COLUMNS = ["model", "data", "seed", "hidden", "iterations", "lr", "log_every", "threshold",
-                  "data_digest", "final_error", "final_mse", "train_accuracy", "train_seconds", "status"]
+RESULT_COLUMNS = ["model", "data", "seed", "hidden", "iterations", "lr", "log_every", *options.COLUMNS,
+                  "threshold", "data_digest", "final_error", "final_mse", "train_accuracy", "epochs_to_fit",
+                  "train_seconds", "status"]
+# Columns a run made before nnexp wrote them lacks; its config says their values (epochs_to_fit:
+# unknown, empty).
+LATER_COLUMNS = ["data_digest", *options.COLUMNS, "epochs_to_fit"]
 RESULT_STATUSES = ["ok", "saturated", "diverged"]
 FIGURES = ["final_error", "final_mse", "train_accuracy"]  # empty only for a diverged seed
 
@@ -117,7 +122,7 @@ def _read_tables(record: RunRecord) -> None:
                              "copied from another run, edited or cut short")
     resolved = (record.manifest or {}).get("config")  # as the run itself resolved it
     expected = _expected(resolved or record.config, resolved=resolved is not None)
-    results = read_table(record.folder / "results.csv", [c for c in RESULT_COLUMNS if c != "data_digest"])
+    results = read_table(record.folder / "results.csv", [c for c in RESULT_COLUMNS if c not in LATER_COLUMNS])
     record.results = _check_results(results, expected)
     inputs = [f"x{i + 1}" for i in range(expected["n_inputs"])]
     history = read_table(record.folder / "history.csv", ["seed", "iteration", "error"])
@@ -161,6 +166,7 @@ def _expected(config: dict, resolved: bool = False) -> dict:
             "log_every": _int(train, "log_every"), "threshold": float(resolved["threshold"]),
             "n_inputs": dataset.n_inputs, "n_samples": len(dataset.inputs), "n_probes": len(dataset.probes),
             "data_digest": data_digest(dataset),
+            "options": options.from_config(resolved),
         }
     except KeyError as error:
         raise Unreadable(f"config.yaml: no {error} key") from None
@@ -185,6 +191,9 @@ def _check_results(table: pd.DataFrame, expected: dict) -> pd.DataFrame:
     _numbers(table, file, ["seed", "iterations", "log_every"], whole=True)
     _numbers(table, file, ["lr", "threshold", "train_seconds"])
     _numbers(table, file, FIGURES, blank=(table["status"] == "diverged").to_numpy())
+    if "epochs_to_fit" not in table:  # a run made before nnexp wrote it
+        table["epochs_to_fit"] = np.nan
+    _numbers(table, file, ["epochs_to_fit"], blank=True)  # empty: never fitted
     seeds = sorted(table["seed"].tolist())
     if seeds != expected["seeds"]:
         raise Unreadable(f"{file}: seeds {_seeds(seeds)}, but .hydra/config.yaml asks for {_seeds(expected['seeds'])}"
@@ -198,13 +207,26 @@ def _check_results(table: pd.DataFrame, expected: dict) -> pd.DataFrame:
         if wrong.any():
             raise Unreadable(f"{file}: {column} {table[column][wrong].iloc[0]}, but .hydra/config.yaml has "
                              f"{key}={expected[column]}: stale (results of another config)")
+    for column, value in expected["options"].items():
+        if column not in table:  # a run made before nnexp had the option: trained with the default
+            if not options.is_default(column, value):
+                raise Unreadable(f"{file}: no {column} column, but .hydra/config.yaml has "
+                                 f"{options.OPTIONS[options.COLUMNS.index(column)].key}={value}: stale")
+            table[column] = value
+            continue
+        wrong = np.array([options.normal(column, cell) != value for cell in table[column]])
+        if wrong.any():
+            key = options.OPTIONS[options.COLUMNS.index(column)].key
+            raise Unreadable(f"{file}: {column} {table[column][wrong].iloc[0]}, but .hydra/config.yaml has "
+                             f"{key}={value}: stale (results of another config)")
+        table[column] = [options.normal(column, cell) for cell in table[column]]
     if "data_digest" not in table:  # a run made before nnexp wrote the digest: its config says it
-        return table.assign(data_digest=expected["data_digest"])[RESULT_COLUMNS]
+        table["data_digest"] = expected["data_digest"]
     wrong = table["data_digest"] != expected["data_digest"]
     if wrong.any():
         raise Unreadable(f"{file}: data_digest {table['data_digest'][wrong].iloc[0]}, but the data in "
                          f".hydra/config.yaml has {expected['data_digest']}: stale (results of other data)")
-    return table
+    return table[RESULT_COLUMNS]
 
 
 def _check_history(table: pd.DataFrame, expected: dict) -> pd.DataFrame:

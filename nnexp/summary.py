@@ -12,6 +12,8 @@ from pathlib import Path
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
+from nnexp import options
+
 log = logging.getLogger("nnexp")
 
 
@@ -46,19 +48,25 @@ def log_summary(result_rows, predictions, run_dir: Path) -> None:
     log.info(f"run folder: {run_dir}")
 
 
+def _model(row) -> str:
+    """`two_layer`, or with the options that differ from the notebook's: `two_layer tanh bias`."""
+    row = row._asdict() if hasattr(row, "_asdict") else dict(row)
+    return options.model_label(row["model"], row)
+
+
 def _log_each_seed(result_rows, probes, inputs) -> None:
     together = len(result_rows) > 1
     if together:
         first = result_rows.iloc[0]
-        log.info(f"{first.model} on {first.data}: {len(result_rows)} networks trained together, "
-                 f"{first.iterations:,} iterations in {result_rows['train_seconds'].sum():.2f} s")
+        log.info(f"{_model(first)} on {first.data}: {len(result_rows)} networks trained together, "
+                 f"{first.iterations:,} epochs in {result_rows['train_seconds'].sum():.2f} s")
     for row in result_rows.itertuples():
         if row.status == "diverged":
-            log.info(f"{row.model} on {row.data}, seed {row.seed}: DIVERGED (weights or outputs "
+            log.info(f"{_model(row)} on {row.data}, seed {row.seed}: DIVERGED (weights or outputs "
                      f"no longer finite numbers); try a smaller train.lr than {row.lr}")
             continue
-        timing = "" if together else f", {row.iterations:,} iterations in {row.train_seconds:.2f} s"
-        log.info(f"{row.model} on {row.data}, seed {row.seed}: final error {row.final_error:.4g}, "
+        timing = "" if together else f", {row.iterations:,} epochs in {row.train_seconds:.2f} s"
+        log.info(f"{_model(row)} on {row.data}, seed {row.seed}: final error {row.final_error:.4g}, "
                  f"training accuracy {row.train_accuracy:.0%}{timing}")
         if row.status == "saturated":
             log.info(f"  SATURATED: {SATURATED}; try a smaller train.lr than {row.lr}")
@@ -74,8 +82,8 @@ def _log_all_seeds(result_rows, probes, inputs) -> None:
     error = ok["final_error"]
     seconds = result_rows["train_seconds"].sum()
     log.info(
-        f"{first.model} on {first.data}, {seeds_text(result_rows['seed'].tolist())} "
-        f"({len(result_rows)} networks, {first.iterations:,} iterations, {seconds:.2f} s in all):"
+        f"{_model(first)} on {first.data}, {seeds_text(result_rows['seed'].tolist())} "
+        f"({len(result_rows)} networks, {first.iterations:,} epochs, {seconds:.2f} s in all):"
     )
     log.info(f"  final error: median {error.median():.4g}, min {error.min():.4g}, max {error.max():.4g}")
     log.info(f"  training accuracy 100% at {(ok['train_accuracy'] == 1.0).sum()} of {len(result_rows)} seeds")

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
@@ -27,11 +28,24 @@ def test_a_run_writes_every_file_with_sane_content(tmp_path):
     assert 0 < row["final_mse"] <= row["final_error"] < 0.5
     assert 0.0 <= row["train_accuracy"] <= 1.0 and row["train_seconds"] > 0
 
+    assert (row["activation"], row["bias"], row["init"], row["loss"], row["optimizer"]) == (
+        "sigmoid", False, "uniform", "squared_error", "sgd")
+    assert np.isnan(row["batch_size"]) and (row["momentum"], row["l2"]) == (0.0, 0.0)
+
     history = pd.read_csv(run_dir / "history.csv")
-    assert list(history.columns) == ["seed", "iteration", "error"]
+    assert list(history.columns) == ["seed", "iteration", "error", "loss", "accuracy"]
     assert history["iteration"].tolist() == list(range(0, 3001, 50))
     assert history["error"].iloc[-1] == pytest.approx(row["final_error"], rel=1e-12)
     assert history["error"].iloc[-1] < history["error"].iloc[0]
+    # The loss is the notebook's 1/2 sum (target - output)^2: twice final_mse over its 4 samples.
+    assert history["loss"].iloc[-1] == pytest.approx(2 * row["final_mse"], rel=1e-12)
+    assert history["accuracy"].iloc[-1] == row["train_accuracy"]
+
+    with np.load(run_dir / "weights.npz") as weights:
+        assert sorted(weights.files) == ["W0", "W0_initial", "W1", "W1_initial", "seed"]
+        assert weights["W0"].shape == (1, 3, 4) and weights["W1"].shape == (1, 4, 1)
+        assert weights["seed"].tolist() == [4]
+        assert np.array_equal(weights["W0_initial"][0], np.random.default_rng(4).uniform(-1, 1, (3, 4)))
 
     predictions = pd.read_csv(run_dir / "predictions.csv")
     assert list(predictions.columns) == ["seed", "split", "x1", "x2", "x3", "target", "output", "label"]
@@ -67,7 +81,7 @@ def test_a_run_with_replicas_writes_a_row_per_seed_and_sums_them_up(tmp_path):
     assert predictions.groupby("seed").size().to_dict() == {s: 5 for s in seeds}  # 4 samples, 1 probe
     assert not (run_dir / "error_curve.png").exists()  # plot=false
     summary = done.stdout
-    assert "two_layer on xor, seeds 3 to 14 (12 networks, 300 iterations" in summary
+    assert "two_layer on xor, seeds 3 to 14 (12 networks, 300 epochs" in summary
     assert "training accuracy 100% at" in summary and "of 12 seeds" in summary
 
 
@@ -75,7 +89,7 @@ def test_help_says_what_to_run_and_lists_every_choice(tmp_path):
     done = run_cli("--help", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "python -m nnexp.run -m experiment=xor_seeds" in done.stdout
-    assert "experiment: hidden_width, notebook, xor_seeds" in done.stdout
+    assert "experiment: activations, hidden_width, notebook, xor_seeds" in done.stdout
     assert "model: mlp, perceptron, two_layer" in done.stdout
 
 
@@ -115,7 +129,10 @@ def test_a_run_lands_under_outputs_named_by_model_and_data(tmp_path):
         (["train.iterations=10000000000000"], "train.log_every"),  # a history that cannot fit in memory
         (["epochs=5"], "epochs"),
         (["+train.iters=500"], "train.iters"),
-        (["train.momentum=0.9"], "train.momentum"),
+        (["+train.dropout=0.5"], "train.dropout"),
+        # The options beyond the notebook (every bad value: tests/test_config.py, in-process).
+        (["model.activation=softmax"], "model.activation"),
+        (["train.momentum=1"], "train.momentum"),
         (["data.targets=[0,1,1]"], "data.targets"),
         (["data.targets=[0,1,2,0]"], "data.targets"),
         (["data.probes=[[1,0]]"], "data.probes"),
@@ -159,12 +176,14 @@ def test_an_empty_run_folder_is_refused_instead_of_writing_into_the_current_fold
     "overrides, message",
     [
         (["model=resnet"], "There is no model 'resnet'. Choose one of: mlp, perceptron, two_layer."),
-        (["experiment=nope"], "There is no experiment 'nope'. Choose one of: hidden_width, notebook, xor_seeds."),
+        (["experiment=nope"], "There is no experiment 'nope'. Choose one of: activations, hidden_width, notebook, xor_seeds."),
         # Hydra would suggest +train.iters=5, which would then be ignored; both are refused.
         (["train.iters=5"], "There is no 'train.iters' parameter. Did you mean 'train.iterations'? "
-                            "Keys of train: iterations, lr, log_every."),
+                            "Keys of train: iterations, lr, log_every, loss, batch_size, shuffle, optimizer, momentum, l2, "
+                            "beta1, beta2, epsilon."),
         (["+train.iters=5"], "There is no 'train.iters' parameter. Did you mean 'train.iterations'? "
-                             "Keys of train: iterations, lr, log_every."),
+                             "Keys of train: iterations, lr, log_every, loss, batch_size, shuffle, optimizer, momentum, l2, "
+                            "beta1, beta2, epsilon."),
         (["+epochs=5"], "There is no 'epochs' parameter. "
                         "Keys of the config: model, data, train, seed, replicas, threshold, plot, resume."),
         (["train.iterations=many"], "The 'train.iterations' parameter must be an int. Got 'many' instead."),

@@ -6,6 +6,7 @@ import shutil
 import numpy as np
 import pytest
 from hydra.errors import MissingConfigException
+from omegaconf import OmegaConf
 
 from conftest import CONF
 from nnexp import config, messages
@@ -50,6 +51,54 @@ def test_defaults_are_the_notebooks_settings(compose):
     assert (cfg.train.iterations, cfg.train.lr, cfg.train.log_every) == (100_000, 1.0, 100)
 
 
+def test_the_options_default_to_the_notebooks(compose):
+    cfg = compose()
+    assert (cfg.model.activation, cfg.model.bias, cfg.model.init) == ("sigmoid", False, "uniform")
+    assert OmegaConf.to_container(cfg.train) == {
+        "iterations": 100_000, "lr": 1.0, "log_every": 100, "loss": "squared_error", "batch_size": None,
+        "shuffle": False, "optimizer": "sgd", "momentum": 0.0, "l2": 0.0, "beta1": 0.9, "beta2": 0.999,
+        "epsilon": 1e-8}
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (["model.activation=softmax"], "The 'model.activation' parameter must be one of sigmoid, tanh, relu, identity. "
+                                   "Got 'softmax' instead."),
+    (["model.init=he"], "The 'model.init' parameter must be one of uniform, glorot. Got 'he' instead."),
+    (["train.loss=hinge"], "The 'train.loss' parameter must be one of squared_error, log_loss. Got 'hinge' instead."),
+    (["train.optimizer=rmsprop"], "The 'train.optimizer' parameter must be one of sgd, adam. Got 'rmsprop' instead."),
+    (["train.momentum=1"], "The 'train.momentum' parameter must be a float in the range [0, 1). Got 1.0 instead."),
+    (["train.momentum=-0.5"], "The 'train.momentum' parameter must be a float in the range [0, 1). Got -0.5 instead."),
+    (["train.momentum=nan"], "The 'train.momentum' parameter must be a float in the range [0, 1). Got nan instead."),
+    (["train.l2=-0.1"], "The 'train.l2' parameter must be a finite float >= 0 (scikit-learn's alpha). Got -0.1 instead."),
+    (["train.l2=inf"], "The 'train.l2' parameter must be a finite float >= 0 (scikit-learn's alpha). Got inf instead."),
+    (["train.batch_size=0"], "The 'train.batch_size' parameter must be null (the whole training set) or an int >= 1. "
+                             "Got 0 instead."),
+    (["train.optimizer=adam", "train.beta2=1"], "The 'train.beta2' parameter must be a float in the range [0, 1). "
+                                                "Got 1.0 instead."),
+    (["train.optimizer=adam", "train.epsilon=0"], "The 'train.epsilon' parameter must be a finite float > 0. "
+                                                  "Got 0.0 instead."),
+    # A setting that would change nothing is refused, not written into a label.
+    (["train.optimizer=adam", "train.momentum=0.9"], "The 'train.momentum' parameter applies to optimizer=sgd; "
+                                                     "Adam's momentum is train.beta1. Got 0.9 with train.optimizer=adam "
+                                                     "instead."),
+    (["train.beta1=0.8"], "The 'train.beta1' parameter applies to optimizer=adam. Got 0.8 with train.optimizer=sgd "
+                          "instead: leave it at 0.9, or add train.optimizer=adam."),
+    (["model=perceptron", "model.activation=tanh"], "The 'model.activation' parameter sets the hidden layers' "
+                                                    "activation, and model=perceptron has none (model.hidden=[]). "
+                                                    "Got 'tanh' instead: leave it at sigmoid, or give the model "
+                                                    "hidden layers."),
+])
+def test_a_bad_option_is_refused_naming_its_key_and_what_is_allowed(compose, overrides, message):
+    with pytest.raises(config.ConfigError) as error:
+        config.check(compose(*overrides))
+    assert str(error.value) == message
+
+
+def test_a_batch_size_that_is_not_an_int_is_refused_while_composing(compose):
+    with pytest.raises(Exception, match="batch_size"):
+        compose("train.batch_size=ten")
+
+
 def test_seed_zero_is_a_real_seed_and_accepted(compose):
     config.check(compose("seed=0"))  # no error: 0 is not "unset"
 
@@ -72,7 +121,7 @@ def test_an_error_that_is_not_a_config_mistake_is_not_explained():
 
 
 @pytest.mark.parametrize("override, message", [
-    ("+train.momentum=0.9", "There is no 'train.momentum' parameter."),
+    ("+train.dropout=0.5", "There is no 'train.dropout' parameter."),
     ("+model.hidden_sizes=[4]", "There is no 'model.hidden_sizes' parameter. Did you mean 'model.hidden'?"),
 ])
 def test_check_refuses_a_key_the_schema_does_not_have(compose, override, message):

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from conftest import run_cli
-from nnexp import config, results
+from nnexp import names, results
 from nnexp.data import make_dataset
 from nnexp.network import Network
 from nnexp.train import fit
@@ -23,7 +23,7 @@ XOR_INPUTS = [[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]]
 ])
 def test_a_dataset_changed_on_the_command_line_is_named_by_what_changed(compose, overrides, name):
     cfg = compose("data=xor", *overrides, hydra=True)
-    assert config.data_name(cfg.data, cfg.hydra.runtime.choices.data) == name
+    assert names.data_name(cfg.data, cfg.hydra.runtime.choices.data) == name
 
 
 @pytest.mark.parametrize("overrides, name", [
@@ -36,7 +36,7 @@ def test_a_dataset_changed_on_the_command_line_is_named_by_what_changed(compose,
     (["data.targets=[1,0,0,1]", "data.name=xnor"], "two_layer_xnor"),
 ])
 def test_a_run_folder_is_named_by_what_was_trained(compose, overrides, name):
-    assert config.run_name(compose(*overrides, hydra=True)) == name
+    assert names.run_name(compose(*overrides, hydra=True)) == name
 
 
 def test_data_digests_differ_exactly_when_the_data_does():
@@ -61,7 +61,6 @@ def test_xor_and_xnor_are_two_rows_of_a_comparison(tmp_path):
 def test_a_learning_rate_that_saturates_the_sigmoids_is_flagged_not_ok():
     dataset = make_dataset("xor", XOR_INPUTS, [0, 1, 1, 0], [[1, 0, 0]])
     network = Network(hidden=[4]).init_weights(3, seeds=[0, 1, 2])
-    network.weights_ = [W.copy() for W in network.weights_]
     history = fit(network, dataset.inputs, dataset.targets, iterations=200, lr=1e3, log_every=100)
     outputs = network.predict(dataset.inputs)
     table = results.results_table({"model": "two_layer", "data": "xor"}, network, dataset, history, outputs, 0.5)

@@ -53,7 +53,7 @@ def test_a_plot_with_nothing_above_zero_on_its_log_axis_is_still_drawn(tmp_path,
     error = NOTHING_ABOVE_ZERO[case]
     path = tmp_path / "plot.png"
     if plot == "error_curve":
-        plots.error_curve(History(ITERATIONS, error, 0.1), np.arange(len(error)), case, path)
+        plots.error_curve(History(ITERATIONS, error, seconds=0.1), np.arange(len(error)), case, path)
     elif plot == "sweep_error_curves":
         plots.sweep_error_curves({"config": (ITERATIONS, error)}, case, path)
     else:

@@ -17,7 +17,7 @@ PRESETS = sorted(name for group, name in presets.preset_files() if group == "exp
 
 
 def test_the_presets_the_readme_promises_are_there():
-    assert {"notebook", "xor_seeds", "hidden_width"} <= set(PRESETS)
+    assert {"notebook", "xor_seeds", "hidden_width", "activations"} <= set(PRESETS)
     readme = (ROOT / "README.md").read_text()
     for name in PRESETS:
         assert f"experiment={name}" in readme
@@ -42,6 +42,10 @@ def test_the_presets_sweep_what_their_question_needs(compose):
     assert [job[0] for job in jobs] == [f"model.hidden=[{w}]" for w in (1, 2, 3, 4, 8)]
     assert (cfg.seed, cfg.replicas, cfg.model.name) == (0, 20, "two_layer")
     assert len(study("notebook")[1]) == 3
+    cfg, jobs = study("activations")
+    assert [job[:2] for job in jobs] == [[f"model.activation={a}", f"model.bias={b}"]
+                                         for a in ("sigmoid", "tanh", "relu") for b in ("False", "True")]
+    assert (cfg.seed, cfg.replicas, cfg.model.name, cfg.data.name) == (0, 20, "two_layer", "xor")
 
 
 @pytest.mark.parametrize("case, model, data, iterations", [
@@ -62,7 +66,7 @@ def test_every_preset_runs_as_a_sweep_from_any_folder(tmp_path, name):
     done = run_cli("-m", f"experiment={name}", "train.iterations=20", f"hydra.sweep.dir={sweep}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     comparison = pd.read_csv(sweep / "comparison.csv")
-    expected = {"notebook": (3, 1), "xor_seeds": (2, 20), "hidden_width": (5, 20)}
+    expected = {"notebook": (3, 1), "xor_seeds": (2, 20), "hidden_width": (5, 20), "activations": (6, 20)}
     if name in expected:
         assert (len(comparison), comparison["n_seeds"].iloc[0]) == expected[name]
     assert (comparison["iterations"] == 20).all()

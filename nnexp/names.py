@@ -1,0 +1,101 @@
+"""Names for what a run trained: a dataset's name marked with what was changed
+(`xor (targets=[1,0,0,1])`), and a single run's folder name (`two_layer-tanh-bias_xor`).
+
+Tables, folders and reports are labelled by these names, so that a changed dataset or a model
+with options other than the notebook's is never filed under the name of the one it came from.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import yaml
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from nnexp.config import CONF, ConfigError, compact
+from nnexp.options import changed, from_config
+
+# Keys of a dataset that hold its content; a value shorter than this is said in the name.
+DATA_CONTENT = ["inputs", "targets", "probes"]
+SHORT_VALUE = 24
+
+
+def data_name(data: DictConfig, choice: str | None) -> str:
+    """The dataset's name for tables, folders and reports: `data.name`, marked with what was
+    changed from the config it came from, so that `data=xor data.targets=[1,0,0,1]` (XNOR) is
+    filed as `xor (targets=[1,0,0,1])`, never as xor. A name the user gave (data.name=xnor) is
+    theirs and stays as given."""
+    preset = _preset("data", choice)
+    if preset is None or data.name != preset.get("name"):
+        _refuse_borrowed_name(data)
+        return data.name
+    changes = []
+    for key in DATA_CONTENT:
+        value = OmegaConf.to_container(data[key])
+        if not _same_numbers(value, preset.get(key, [])):
+            text = _compact_nested(value)
+            changes.append(f"{key}={text}" if len(text) <= SHORT_VALUE else f"{key} changed")
+    return f"{data.name} ({', '.join(changes)})" if changes else data.name
+
+
+def run_name(config: DictConfig) -> str:
+    """A single run's folder name after its time: `two_layer_xor`, and what was changed from the
+    configs chosen, so that the name says what was trained: `two_layer-8_xor` for
+    model.hidden=[8], `two_layer-tanh-bias_xor` for options other than the notebook's
+    (nnexp.options), `two_layer_xor-targets-1-0-0-1` for XNOR made from xor. Letters, digits and
+    `._-` only, which every shell and file system takes as they are."""
+    choices = config.hydra.runtime.choices
+    if OmegaConf.select(config, "model") is None:  # `--cfg hydra` shows Hydra's part of a config only
+        return f"{choices.get('model')}_{choices.get('data')}"
+    model = config.model.name
+    preset = _preset("model", choices.get("model"))
+    widths = OmegaConf.to_container(config.model.hidden)
+    if preset is None or model != preset.get("name") or widths != preset.get("hidden"):
+        model += "".join(f"-{width}" for width in widths)
+    model = " ".join([model, *changed(from_config(config))])  # two_layer tanh bias -> two_layer-tanh-bias
+    return f"{_slug(model)}_{_slug(data_name(config.data, choices.get('data')))}"
+
+
+def _preset(group: str, choice: str | None) -> dict | None:
+    """conf/<group>/<choice>.yaml as a dict; None if there is no such readable file."""
+    file = CONF / group / f"{choice}.yaml" if choice else None
+    if file is None or not file.is_file():
+        return None
+    try:
+        return OmegaConf.to_container(OmegaConf.load(file))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, OmegaConfBaseException):
+        return None
+
+
+def _slug(text: str) -> str:
+    """`xor (targets=[1,0,0,1])` -> `xor-targets-1-0-0-1`."""
+    return re.sub(r"[^A-Za-z0-9._]+", "-", text).strip("-") or "_"
+
+
+def _refuse_borrowed_name(data: DictConfig) -> None:
+    """ConfigError if data.name is the name of a dataset in conf/data/ whose content differs:
+    `data=and data.name=xor` would file the AND table as xor."""
+    named = _preset("data", data.name) if re.fullmatch(r"[\w-]+", data.name) else None
+    if named is None or named.get("name") != data.name:
+        return
+    differs = [key for key in DATA_CONTENT
+               if not _same_numbers(OmegaConf.to_container(data[key]), named.get(key, []))]
+    if differs:
+        raise ConfigError(f"The 'data.name' parameter names nnexp's dataset '{data.name}', but this data's "
+                          f"{' and '.join(differs)} differ from it. Got {data.name!r} instead: give the data a "
+                          f"name of its own.")
+
+
+def _same_numbers(a: list, b: list) -> bool:
+    """Equal as numbers and shapes: [0, 1] equals [0.0, 1.0]."""
+    try:
+        return np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
+    except (TypeError, ValueError):  # ragged or non-numeric: make_dataset refuses those
+        return a == b
+
+
+def _compact_nested(value) -> str:
+    return compact([_compact_nested(v) if isinstance(v, list) else f"{v:g}" if isinstance(v, float)
+                     else v for v in value]) if isinstance(value, list) else str(value)
