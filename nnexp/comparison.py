@@ -59,6 +59,7 @@ def comparison_table(summary: pd.DataFrame) -> pd.DataFrame:
         success_rate=("train_accuracy", lambda accuracy: (accuracy == 1.0).mean()),
         # Over the seeds that fitted: the first logged epoch from which accuracy stayed at 1.0.
         epochs_to_fit_median=("epochs_to_fit", "median"),
+        n_epochs_to_fit=("epochs_to_fit", "count"),  # runs made before nnexp measured it have none
         n_diverged=("status", lambda status: (status == "diverged").sum()),
         n_saturated=("status", lambda status: (status == "saturated").sum()),
     )

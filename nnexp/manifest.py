@@ -90,7 +90,7 @@ def is_claimed_here(folder: Path) -> bool:
 
 
 # The tables a run writes, whose digests its manifest keeps.
-TABLES = ["results.csv", "history.csv", "predictions.csv"]
+TABLES = ["results.csv", "history.csv", "predictions.csv", "weights.npz"]
 
 
 def finish(folder: Path, status: str, error: str | None = None, config: dict | None = None) -> None:

@@ -15,7 +15,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from nnexp.config import CONF, ConfigError, compact
-from nnexp.options import changed, from_config
+from nnexp.options import changed, effective, from_config
 
 # Keys of a dataset that hold its content; a value shorter than this is said in the name.
 DATA_CONTENT = ["inputs", "targets", "probes"]
@@ -54,7 +54,7 @@ def run_name(config: DictConfig) -> str:
     widths = OmegaConf.to_container(config.model.hidden)
     if preset is None or model != preset.get("name") or widths != preset.get("hidden"):
         model += "".join(f"-{width}" for width in widths)
-    model = " ".join([model, *changed(from_config(config))])  # two_layer tanh bias -> two_layer-tanh-bias
+    model = " ".join([model, *changed(effective(from_config(config), len(config.data.inputs)))])  # two_layer tanh bias -> two_layer-tanh-bias
     return f"{_slug(model)}_{_slug(data_name(config.data, choices.get('data')))}"
 
 
@@ -71,6 +71,7 @@ def _preset(group: str, choice: str | None) -> dict | None:
 
 def _slug(text: str) -> str:
     """`xor (targets=[1,0,0,1])` -> `xor-targets-1-0-0-1`."""
+    text = re.sub(r"(?<=\d)e\+(?=\d)", "e", text)  # 1e+308 -> 1e308, never 1e-308
     return re.sub(r"[^A-Za-z0-9._]+", "-", text).strip("-") or "_"
 
 

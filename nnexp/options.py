@@ -52,6 +52,16 @@ def from_config(config: DictConfig | dict) -> dict:
     return values
 
 
+def effective(settings: dict, n_samples: int) -> dict:
+    """`settings` as trained on `n_samples` rows: a batch_size of at least n_samples is the whole
+    set, None, since it trains exactly the full-batch net; labelling it `batch 10` would split one
+    training into two rows of a comparison and name a difference that was not there."""
+    batch_size = settings.get("batch_size")
+    if batch_size is not None and batch_size >= n_samples:
+        return {**settings, "batch_size": None}
+    return settings
+
+
 def normal(column: str, value: object) -> object:
     """A value as read back from a CSV, made comparable with the config's: an empty batch_size
     is None (the whole set), 10.0 is 10, 'True' is True."""
@@ -79,7 +89,8 @@ def words(column: str, value: object) -> str:
         return "full batch" if value is None else f"batch {value}"
     if column in ("activation", "init", "loss", "optimizer"):
         return str(value)
-    return f"{column}={value:g}" if isinstance(value, float) else f"{column}={value}"
+    # repr: the shortest text that reads back as the same float, so 0.9 and 0.9000001 never share a label.
+    return f"{column}={value!r}" if isinstance(value, float) else f"{column}={value}"
 
 
 def changed(settings: dict) -> list[str]:

@@ -131,13 +131,15 @@ def _glance(comparison: pd.DataFrame) -> list[tuple[str, str]]:
         # getattr: a comparison.csv written before nnexp measured it has no epochs_to_fit_median.
         epochs = getattr(row, "epochs_to_fit_median", float("nan"))
         if solved and epochs == epochs:
-            text += f", in a median {epochs:,.0f} epochs (of those seeds)"
+            measured = getattr(row, "n_epochs_to_fit", solved)
+            text += f", in a median {epochs:,.0f} epochs" + (
+                "" if measured == solved else f" (of the {measured} seeds whose runs recorded it)")
         text += f"; final error {_spread(row.final_error_min, row.final_error_max)}"
         if "probe_output_min" in comparison.columns:
             text += f"; probe output {_spread(row.probe_output_min, row.probe_output_max)}"
         # getattr: a comparison.csv written before saturation was counted has no n_saturated.
         if getattr(row, "n_saturated", 0):
-            text += (f"; {row.n_saturated} of {row.n_seeds} seeds saturated (sigmoid or tanh units pinned: "
+            text += (f"; {row.n_saturated} of {row.n_seeds} seeds saturated (units stuck: "
                      "lower train.lr)")
         if row.n_diverged:
             text += f"; {row.n_diverged} of {row.n_seeds} seeds diverged (no figures: lower train.lr)"

@@ -21,7 +21,7 @@ import pandas as pd
 
 from nnexp.data import Dataset
 from nnexp.network import SQUASHING, Network
-from nnexp.train import History
+from nnexp.train import History, answered_right
 
 
 def labels(outputs: np.ndarray, threshold: float) -> np.ndarray:
@@ -30,11 +30,9 @@ def labels(outputs: np.ndarray, threshold: float) -> np.ndarray:
 
 
 def diverged(network: Network, train_outputs: np.ndarray) -> np.ndarray:
-    """(n_replicas,) True where a replica's weights or outputs are no longer finite numbers."""
+    """(n_replicas,) True where a replica's weights, biases or outputs are no longer finite numbers."""
     finite = np.isfinite(train_outputs).reshape(network.n_replicas, -1).all(axis=1)
-    for W in network.weights_:
-        finite &= np.isfinite(W).reshape(network.n_replicas, -1).all(axis=1)
-    return ~finite
+    return ~(finite & np.isfinite(network.params_).all(axis=1))
 
 
 # A sigmoid unit whose input is beyond PINNED_Z is pinned: its slope s * (1 - s) is below
@@ -48,30 +46,29 @@ STUCK_Z = 13.8
 
 
 def saturated(network: Network, X: np.ndarray, Y: np.ndarray, loss: str = "squared_error") -> np.ndarray:
-    """(n_replicas,) True where training can no longer move the network where it matters: some
-    sigmoid or tanh unit's input is beyond +-PINNED_Z on a training sample, or a wrong output's
-    beyond +-STUCK_Z, or a hidden unit's beyond +-STUCK_Z on every sample (it passes no gradient
-    back at all). Almost always the first steps of a train.lr far too large threw the weights
-    out; lr=1e3 on xor ends with outputs at 0 and 1 and a final error of 0.5, which alone looks
-    like the perceptron's honest failure. X: (n_samples, n_inputs), Y: (n_samples, 1).
-
-    Only units whose slope vanishes count: relu and identity hidden units never saturate, and
-    under log_loss the output's gradient is Y - out, which no size of its input makes small.
+    """(n_replicas,) True where training is stuck where it matters, so that a failure it ends on
+    would read as an honest one: an output on the wrong side with its input beyond +-STUCK_Z (a
+    confident wrong answer: under squared error its slope has vanished, and under log_loss only
+    a step far too large can leave it there, outputs flipping between 0 and 1); a sigmoid or tanh
+    hidden unit with its input beyond +-PINNED_Z on some sample, or beyond +-STUCK_Z on every
+    sample; or a layer of relu units all dead (input <= 0) on every sample, so that the output no
+    longer depends on the input. Almost always the first steps of a train.lr far too large threw
+    the weights out; lr=1e3 on xor ends with outputs at 0 and 1 and a final error of 0.5, which
+    alone looks like the perceptron's honest failure. A right output may be as confident as it
+    likes (Adam drives them far past +-25). X: (n_samples, n_inputs), Y: (n_samples, 1).
     """
     n = network.n_replicas
     pre = network.pre_activations(X)  # layer l: (n_replicas, n_samples, width)
-    squashing = [network.activation in SQUASHING] * (len(pre) - 1) + [loss == "squared_error"]
     stuck = np.zeros(n, dtype=bool)
-    for z, counts in zip(pre, squashing):
-        if counts:
+    for z in pre[:-1]:
+        if network.activation in SQUASHING:
             stuck |= (np.abs(z) > PINNED_Z).reshape(n, -1).any(axis=1)
-    for z, counts in zip(pre[:-1], squashing):
-        if counts:
             stuck |= (np.abs(z) > STUCK_Z).all(axis=1).any(axis=1)
-    if squashing[-1]:
-        with np.errstate(over="ignore", invalid="ignore"):
-            wrong = np.abs(Y - network.predict(X)) > 0.5
-        stuck |= (wrong & (np.abs(pre[-1]) > STUCK_Z)).reshape(n, -1).any(axis=1)
+        elif network.activation == "relu":
+            stuck |= (z <= 0).all(axis=(1, 2))
+    with np.errstate(over="ignore", invalid="ignore"):
+        wrong = np.abs(Y - network.predict(X)) >= 0.5
+    stuck |= (wrong & (np.abs(pre[-1]) > STUCK_Z)).reshape(n, -1).any(axis=1)
     return stuck
 
 
@@ -108,7 +105,7 @@ def results_table(
     """
     n_replicas = network.n_replicas
     residual = (dataset.targets - train_outputs).reshape(n_replicas, -1)
-    correct = (labels(train_outputs, threshold) == dataset.targets).reshape(n_replicas, -1)
+    correct = answered_right(train_outputs, dataset.targets, threshold).reshape(n_replicas, -1)
     failed = diverged(network, train_outputs)
     stuck = saturated(network, dataset.inputs, dataset.targets, settings.get("loss", "squared_error")) & ~failed
     figures = pd.DataFrame({

@@ -166,7 +166,7 @@ def _expected(config: dict, resolved: bool = False) -> dict:
             "log_every": _int(train, "log_every"), "threshold": float(resolved["threshold"]),
             "n_inputs": dataset.n_inputs, "n_samples": len(dataset.inputs), "n_probes": len(dataset.probes),
             "data_digest": data_digest(dataset),
-            "options": options.from_config(resolved),
+            "options": options.effective(options.from_config(resolved), len(dataset.inputs)),
         }
     except KeyError as error:
         raise Unreadable(f"config.yaml: no {error} key") from None

@@ -32,7 +32,8 @@ def seeds_text(seeds: list[int]) -> str:
 
 
 # What a saturated run is, in words (nnexp.results.saturated).
-SATURATED = "sigmoid units pinned near 0 or 1, where their slope is so small that training can no longer move them"
+SATURATED = ("units stuck where training can no longer move them (sigmoid or tanh units pinned, an output "
+             "confidently wrong, or a layer of dead relu units)")
 
 # Up to this many replicas, the summary has a line per seed; above it, one line for them all.
 MAX_SEED_LINES = 10

@@ -55,6 +55,14 @@ class History:
     seconds: float = 0.0
 
 
+def answered_right(out: np.ndarray, targets: np.ndarray, threshold: float) -> np.ndarray:
+    """True where an output is strictly on its target's side of the threshold: above it for a
+    target 1, below it for a target 0. An output exactly at the threshold decides nothing and is
+    never right, though the notebook's binary_threshold labels it 0: a net whose dead ReLUs leave
+    every output at sigmoid(0) = 0.5 would otherwise be counted as having learned every 0 row."""
+    return np.where(targets > 0.5, out > threshold, out < threshold)
+
+
 def logged_iterations(iterations: int, log_every: int) -> np.ndarray:
     """The epoch numbers the history keeps: every log_every-th from 0, and always the last."""
     return np.append(np.arange(0, iterations, log_every), iterations)
@@ -74,8 +82,11 @@ def loss_value(network: Network, X: np.ndarray, Y: np.ndarray, loss: str, l2: fl
         return _loss(network.params_[:, :network.n_weights_], Y, out, loss, l2)
 
 
-def _loss(weights: np.ndarray, Y: np.ndarray, out: np.ndarray, loss: str, l2: float) -> np.ndarray:
-    """weights: (n_replicas, n_weights); out: (n_replicas, n, 1) or (n, 1) -> (n_replicas,)."""
+def _loss(weights: np.ndarray, Y: np.ndarray, out: np.ndarray, loss: str, l2: float,
+          n_batches: int = 1) -> np.ndarray:
+    """weights: (n_replicas, n_weights); out: (n_replicas, n, 1) or (n, 1) -> (n_replicas,).
+    n_batches: an epoch of mini-batches takes the penalty's step once per batch, so the loss it
+    minimises counts the penalty that many times (as scikit-learn's loss_curve_ does)."""
     n_replicas, n = len(weights), Y.shape[-2]
     if loss == "squared_error":
         value = np.add.reduce((0.5 * (Y - out) ** 2).reshape(n_replicas, -1), axis=1)
@@ -85,7 +96,7 @@ def _loss(weights: np.ndarray, Y: np.ndarray, out: np.ndarray, loss: str, l2: fl
         value = -np.add.reduce((Y * np.log(p) + (1 - Y) * np.log(1 - p)).reshape(n_replicas, -1), axis=1) / n
         scale = 1.0 / n
     if l2:
-        value = value + 0.5 * l2 * np.add.reduce(weights**2, axis=1) * scale
+        value = value + 0.5 * l2 * np.add.reduce(weights**2, axis=1) * scale * n_batches
     return value
 
 
@@ -260,7 +271,7 @@ def fit(network: Network, X: np.ndarray, Y: np.ndarray, iterations: int, lr: flo
                 weights[0] += product(XT, delta)
                 continue
             if epoch % log_every == 0:
-                _measure(network, params, weights, biases, X, targets, loss, l2, threshold, logs[:, :, n_logged])
+                _measure(network, params, weights, biases, X, targets, loss, l2, threshold, logs[:, :, n_logged], len(starts))
                 n_logged += 1
             for inputs, inputs_T, batch_targets in fixed or _shuffled(generators, X, targets, starts, batch):
                 activations = forward(weights, inputs, biases, activation)
@@ -271,7 +282,7 @@ def fit(network: Network, X: np.ndarray, Y: np.ndarray, iterations: int, lr: flo
                 if not folded:
                     _penalise_and_average(grads, params, network.n_weights_, loss, l2, inputs.shape[-2])
                 updater.update(params, grads)
-        _measure(network, params, weights, biases, X, targets, loss, l2, threshold, logs[:, :, n_logged])
+        _measure(network, params, weights, biases, X, targets, loss, l2, threshold, logs[:, :, n_logged], len(starts))
     seconds = time.perf_counter() - start
     return History(iterations=points, error=logs[0], loss=logs[1], accuracy=logs[2], seconds=seconds)
 
@@ -292,11 +303,12 @@ def _shuffled(generators: list[np.random.Generator], X: np.ndarray, targets: np.
 
 
 def _measure(network: Network, params: np.ndarray, weights: list[np.ndarray], biases: list[np.ndarray],
-             X: np.ndarray, targets: np.ndarray, loss: str, l2: float, threshold: float, into: np.ndarray) -> None:
+             X: np.ndarray, targets: np.ndarray, loss: str, l2: float, threshold: float, into: np.ndarray,
+             n_batches: int = 1) -> None:
     """Write into `into` (3, n_replicas) the error, loss and accuracy over the whole training set."""
     n_replicas = network.n_replicas
     out = forward(weights, X, biases, ACTIVATIONS[network.activation])[-1]
-    value = _loss(params.reshape(n_replicas, -1)[:, :network.n_weights_], targets, out, loss, l2)
+    value = _loss(params.reshape(n_replicas, -1)[:, :network.n_weights_], targets, out, loss, l2, n_batches)
     _record(into, targets - out, None, out, targets, threshold)
     into[1] = value
 
@@ -312,5 +324,4 @@ def _record(into: np.ndarray, error: np.ndarray, loss: np.ndarray | None, out: n
     into[0] = np.add.reduce(np.abs(error).reshape(n_replicas, -1), axis=1) / n
     if loss is not None:
         into[1] = np.add.reduce(loss.reshape(n_replicas, -1), axis=1)
-    # A label is right when the output is on the target's side of the threshold (targets are 0 or 1).
-    into[2] = np.add.reduce(((out > threshold) == targets).reshape(n_replicas, -1), axis=1) / n
+    into[2] = np.add.reduce(answered_right(out, targets, threshold).reshape(n_replicas, -1), axis=1) / n

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,12 +13,30 @@ ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "conf"
 
 
-def run_cli(*overrides: str, cwd: Path) -> subprocess.CompletedProcess:
+def run_cli(*overrides: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     """`python -m nnexp.run OVERRIDES...` in a subprocess, as a user would run it."""
     return subprocess.run(
         [sys.executable, "-m", "nnexp.run", *overrides],
-        cwd=cwd, capture_output=True, text=True, timeout=300,
+        cwd=cwd, capture_output=True, text=True, timeout=300, env=env,
     )
+
+
+def crashing_at(folder: Path, *seeds: int) -> dict:
+    """An environment in which training crashes (RuntimeError) for a network of any of `seeds`,
+    in every Python process started with it, joblib's workers included: a job that fails for a
+    reason no config check can see (a bug, a lost disk, a killed worker), for the tests of how a
+    sweep survives one. Every config a sweep launches is checked before any job runs
+    (nnexp.hydra_plugin), so a bad value cannot make one job of a sweep fail."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "sitecustomize.py").write_text(
+        "import nnexp.train\n"
+        "_fit = nnexp.train.fit\n"
+        "def fit(network, *args, **kwargs):\n"
+        f"    if int(network.seeds_[0]) in {sorted(seeds)}:\n"
+        "        raise RuntimeError(f'crashed at seed {int(network.seeds_[0])}')\n"
+        "    return _fit(network, *args, **kwargs)\n"
+        "nnexp.train.fit = fit\n")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(folder), os.environ.get("PYTHONPATH", "")])}
 
 
 @pytest.fixture

@@ -56,6 +56,10 @@ def test_a_run_with_options_names_them_and_saves_its_weights_and_curves(tmp_path
     record = runs.read_run(run_dir)
     assert record.status == "finished", record.reason
     assert record.results["batch_size"].tolist() == [2, 2, 2]
+    # The weights are the run's too: cut short or gone, the run is not counted.
+    (run_dir / "weights.npz").write_bytes((run_dir / "weights.npz").read_bytes()[:100])
+    record = runs.read_run(run_dir)
+    assert record.status == "unreadable" and record.reason.startswith("weights.npz: not the file the run wrote")
 
 
 def test_a_run_folder_is_named_for_its_options(tmp_path):
@@ -64,6 +68,20 @@ def test_a_run_folder_is_named_for_its_options(tmp_path):
     assert done.returncode == 0, done.stderr
     (folder,) = (tmp_path / "outputs").glob("*/*")
     assert folder.name.endswith("_two_layer-relu-adam_xor")
+
+
+def test_a_batch_as_large_as_the_data_is_the_full_batch_in_every_label(tmp_path):
+    # batch_size=10 on XOR's 4 rows trains exactly the full-batch net: recorded and named as one.
+    runs_dir = {size: tmp_path / f"batch{size}" for size in ("null", "4", "10")}
+    for size, folder in runs_dir.items():
+        done = run_cli(f"train.batch_size={size}", "train.iterations=50", "plot=false",
+                       f"hydra.run.dir={folder}", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith("two_layer on xor, seed 0:")  # no "batch 10"
+    tables = {size: pd.read_csv(folder / "results.csv") for size, folder in runs_dir.items()}
+    assert all(table["batch_size"].isna().all() for table in tables.values())
+    assert tables["10"]["final_error"].tolist() == tables["null"]["final_error"].tolist()
+    assert runs.read_run(runs_dir["10"]).status == "finished"
 
 
 def test_a_sweep_over_options_never_pools_them_and_labels_each(tmp_path):
@@ -112,23 +130,77 @@ def test_epochs_to_fit_is_the_first_logged_epoch_from_which_accuracy_stays_one()
     assert np.isnan(results.epochs_to_fit(history)[1])
 
 
-@pytest.mark.parametrize("activation, loss", [("relu", "squared_error"), ("identity", "squared_error"),
-                                              ("tanh", "log_loss"), ("sigmoid", "log_loss")])
-def test_healthy_trainings_with_options_are_not_flagged_saturated(activation, loss):
+@pytest.mark.parametrize("activation, loss, optimizer, lr", [
+    ("relu", "squared_error", "sgd", 1.0), ("identity", "squared_error", "sgd", 0.1), ("tanh", "log_loss", "sgd", 1.0),
+    ("sigmoid", "log_loss", "sgd", 1.0), ("sigmoid", "squared_error", "adam", 0.01), ("tanh", "log_loss", "adam", 0.01)])
+def test_healthy_trainings_with_options_are_not_flagged_saturated(activation, loss, optimizer, lr):
+    # Adam drives right outputs far past +-25: confident and right is not stuck.
     dataset = make_dataset("xor", XOR_INPUTS, [0, 1, 1, 0], [[1, 0, 0]])
     network = Network([8], activation, bias=True).init_weights(3, seeds=list(range(10)))
-    history = fit(network, dataset.inputs, dataset.targets, iterations=5000, lr=0.1 if activation == "identity" else 1.0,
-                  log_every=5000, loss=loss)
+    history = fit(network, dataset.inputs, dataset.targets, iterations=5000, lr=lr, log_every=5000, loss=loss,
+                  optimizer=optimizer)
     outputs = network.predict(dataset.inputs)
     table = results.results_table({"model": "two_layer", "data": "xor", "loss": loss}, network, dataset, history,
                                   outputs, 0.5)
     assert (table["status"] == "ok").all(), table[["seed", "status", "final_error"]]
 
 
-def test_a_huge_learning_rate_saturates_tanh_units_and_is_flagged():
+@pytest.mark.parametrize("hidden, activation, bias, loss", [
+    ([4], "tanh", False, "squared_error"),
+    ([], "sigmoid", False, "log_loss"),  # outputs flipping between 0 and 1, confidently wrong
+    ([4], "relu", True, "log_loss"),
+])
+def test_a_huge_learning_rate_is_flagged_whatever_the_options(hidden, activation, bias, loss):
     dataset = make_dataset("xor", XOR_INPUTS, [0, 1, 1, 0], [[1, 0, 0]])
-    network = Network([4], "tanh").init_weights(3, seeds=[0, 1, 2])
-    history = fit(network, dataset.inputs, dataset.targets, iterations=200, lr=1e3, log_every=100)
-    table = results.results_table({"model": "two_layer", "data": "xor"}, network, dataset, history,
+    network = Network(hidden, activation, bias).init_weights(3, seeds=list(range(10)))
+    history = fit(network, dataset.inputs, dataset.targets, iterations=200, lr=1e3, log_every=100, loss=loss)
+    table = results.results_table({"model": "two_layer", "data": "xor", "loss": loss}, network, dataset, history,
                                   network.predict(dataset.inputs), 0.5)
-    assert (table["status"] == "saturated").all()
+    assert (table["status"] != "ok").all(), table[["seed", "status", "final_error"]]
+
+
+def test_a_net_of_dead_relus_is_flagged_not_an_honest_failure():
+    # lr=100 kills every relu of some seeds: their outputs are all exactly sigmoid(0) = 0.5.
+    dataset = make_dataset("xor", XOR_INPUTS, [0, 1, 1, 0], [[1, 0, 0]])
+    network = Network([4], "relu").init_weights(3, seeds=list(range(10)))
+    history = fit(network, dataset.inputs, dataset.targets, iterations=2000, lr=100.0, log_every=1000)
+    outputs = network.predict(dataset.inputs)
+    table = results.results_table({"model": "two_layer", "data": "xor"}, network, dataset, history, outputs, 0.5)
+    dead = (outputs == 0.5).all(axis=(1, 2))
+    assert dead.sum() >= 2
+    assert (table["status"][dead] == "saturated").all() and (table["train_accuracy"][dead] == 0.0).all()
+
+
+def test_non_finite_biases_are_diverged():
+    dataset = make_dataset("xor", XOR_INPUTS, [0, 1, 1, 0], [[1, 0, 0]])
+    network = Network([4], "sigmoid", bias=True).init_weights(3, seeds=[0, 1])
+    network.biases_[0][1] = np.inf
+    with np.errstate(invalid="ignore"):
+        outputs = network.predict(dataset.inputs)
+    history = History(np.array([0]), np.zeros((2, 1)), np.zeros((2, 1)), np.zeros((2, 1)))
+    table = results.results_table({"model": "two_layer", "data": "xor"}, network, dataset, history, outputs, 0.5)
+    assert table["status"].tolist()[1] == "diverged"
+
+
+def test_the_logged_loss_with_mini_batches_and_l2_is_the_one_the_steps_minimise():
+    # At a minimum of what the steps minimise, its gradient is zero: with batch_size=1 on 4 rows,
+    # an epoch takes the penalty's step 4 times, and the logged loss must count it 4 times.
+    from nnexp.train import gradient
+    dataset = make_dataset("xor", XOR_INPUTS, [0, 1, 1, 0], [[1, 0, 0]])
+    network = Network([4], "tanh", bias=True).init_weights(3, seeds=[0])
+    history = fit(network, dataset.inputs, dataset.targets, iterations=3000, lr=0.2, log_every=3000,
+                  batch_size=1, l2=0.002)
+    four_penalties = gradient(network, dataset.inputs, dataset.targets, "squared_error", l2=0.008)
+    one_penalty = gradient(network, dataset.inputs, dataset.targets, "squared_error", l2=0.002)
+    # Near the stationary point of the loss with 4 penalties (batch-1 steps circle it), far from 1's.
+    assert np.abs(four_penalties).max() < 0.004 < 0.01 < np.abs(one_penalty).max()
+    from nnexp.train import loss_value
+    logged = history.loss[0, -1]
+    assert logged == pytest.approx(loss_value(network, dataset.inputs, dataset.targets, "squared_error", 0.008)[0],
+                                   rel=1e-12)
+
+
+def test_labels_and_folder_names_keep_every_digit_and_sign_of_a_value():
+    assert options.words("momentum", 0.9000001) != options.words("momentum", 0.9)
+    from nnexp.names import _slug
+    assert _slug("l2=1e+308") != _slug("l2=1e-308")

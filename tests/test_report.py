@@ -11,7 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 import pandas as pd
 import pytest
 
-from conftest import run_cli
+from conftest import crashing_at, run_cli
 from nnexp import report
 from nnexp import sweep as sweep_callback
 from nnexp.collect import collect
@@ -136,10 +136,11 @@ def test_a_sweep_through_another_launcher_gets_the_same_report(tmp_path, launche
 def test_parallel_jobs_number_themselves_and_a_failure_still_shows_the_report(tmp_path):
     folder = tmp_path / "sweep"
     done = run_cli("-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "model=perceptron,two_layer",
-                   "threshold=0.5,1.5", "train.iterations=100", f"hydra.sweep.dir={folder}", cwd=tmp_path)
+                   "seed=0,1", "train.iterations=100", f"hydra.sweep.dir={folder}", cwd=tmp_path,
+                   env=crashing_at(tmp_path / "crash", 1))
     assert done.returncode == 1  # jobs failed, others ran
     progress = sorted(line.split("]")[0] + "]" for line in done.stdout.splitlines() if line.endswith(
-        ("%", "instead.")) and line.startswith("["))
+        ("%", "crashed at seed 1")) and line.startswith("["))
     assert progress == ["[1/4]", "[2/4]", "[3/4]", "[4/4]"]  # each number once, though jobs ran at once
     assert "2 finished, 2 failed, 0 unfinished, 0 unreadable, 0 missing" in (folder / "report.md").read_text()
     # Hydra skips on_multirun_end after a failure, and the jobs' hooks ran in the workers.
@@ -259,19 +260,35 @@ def test_report_on_a_single_run_folder(tmp_path):
     assert pd.read_csv(run_dir / "comparison.csv")["n_seeds"].tolist() == [1]
 
 
-def test_report_lists_a_refused_run_with_its_reason(tmp_path):
-    # A refused job keeps its folder (a refused single run leaves none, nnexp.folders), with its
-    # overrides as typed, `${nope}` included: the report reads them as text, and error.txt says
-    # why the job has no results.
+def test_report_lists_a_failed_job_with_its_reason(tmp_path):
+    # A failed job keeps its folder, and error.txt says why it has no results.
     folder = tmp_path / "sweep"
-    run_cli("-m", "seed=0,${nope}", "train.iterations=100", f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    run_cli("-m", "seed=0,1", "train.iterations=100", f"hydra.sweep.dir={folder}", cwd=tmp_path,
+            env=crashing_at(tmp_path / "crash", 1))
     done = run_report(folder, cwd=tmp_path)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     (line,) = [line for line in done.stdout.splitlines() if line.startswith("did not finish: 1_")]
-    assert line.endswith(": ConfigError: The 'seed' parameter cannot be read: Interpolation key 'nope' not found.")
+    assert line.endswith(": RuntimeError: crashed at seed 1")
     assert "missing:" not in done.stdout  # the job's folder is matched to the job multirun.yaml asks for
     assert pd.read_csv(folder / "comparison.csv")["n_seeds"].tolist() == [1]
+
+
+def test_a_sweep_with_a_bad_value_in_one_job_is_refused_before_any_job_runs(tmp_path):
+    folder = tmp_path / "sweep"
+    done = run_cli("-m", "model=two_layer", "threshold=0.5,1.5,0.25", "train.iterations=100",
+                   f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "nnexp: Job 1 (model=two_layer threshold=1.5 train.iterations=100) would be refused, so no job ran: "
+        "The 'threshold' parameter must be a float in the open range (0, 1). Got 1.5 instead."]
+    assert not folder.exists()  # nothing to resume: the corrected command starts afresh
+    # A value that only a combination makes wrong is found too, and so is an interpolation.
+    done = run_cli("-m", "train.optimizer=sgd,adam", "train.momentum=0.9", f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    assert done.returncode == 2 and "Job 1 (train.optimizer=adam train.momentum=0.9)" in done.stderr
+    done = run_cli("-m", "seed=0,${nope}", f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    assert done.returncode == 2 and "Interpolation key 'nope' not found" in done.stderr
+    assert not folder.exists()
 
 
 def test_a_sweep_over_an_interpolation_is_reported_as_typed(tmp_path):
@@ -296,21 +313,20 @@ def test_report_refuses_a_path_with_no_runs_in_one_line(tmp_path, make_path):
 
 def test_a_failing_job_does_not_sink_the_sweep(tmp_path):
     folder = tmp_path / "sweep"
-    done = run_cli("-m", "model=two_layer", "threshold=0.5,1.5,0.25", "train.iterations=100",
-                   f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    done = run_cli("-m", "model=two_layer", "seed=0,1,2", "train.iterations=100",
+                   f"hydra.sweep.dir={folder}", cwd=tmp_path, env=crashing_at(tmp_path / "crash", 1))
     assert done.returncode == 1  # a job failed; the others ran (2 would say nothing ran)
     assert done.stderr.strip().splitlines() == [  # one line: not Hydra's, and not the job's error as a refusal
-        "nnexp: 1 of 3 jobs failed (the first: ConfigError: The 'threshold' parameter must be a float in the "
-        "open range (0, 1). Got 1.5 instead.); the others ran, and the sweep's report lists every failed job "
-        "with the command that completes the sweep"]
+        "nnexp: 1 of 3 jobs failed (the first: RuntimeError: crashed at seed 1); the others ran, and the "
+        "sweep's report lists every failed job with the command that completes the sweep"]
     assert "Traceback" not in done.stderr
-    assert "[2/3] model=two_layer threshold=1.5 train.iterations=100 FAILED: ConfigError" in done.stdout
-    assert "[3/3] model=two_layer threshold=0.25" in done.stdout  # the job after it still ran
+    assert "[2/3] model=two_layer seed=1 train.iterations=100 FAILED: RuntimeError" in done.stdout
+    assert "[3/3] model=two_layer seed=2" in done.stdout  # the job after it still ran
     assert len(list(folder.glob("*/results.csv"))) == 2
     report = (folder / "report.md").read_text()
     assert "2 finished, 1 failed, 0 unfinished, 0 unreadable, 0 missing" in report
-    assert "The 'threshold' parameter must be a float in the open range (0, 1)" in report
-    assert (f"`python -m nnexp.run -m model=two_layer threshold=0.5,1.5,0.25 train.iterations=100 "
+    assert "crashed at seed 1" in report
+    assert (f"`python -m nnexp.run -m model=two_layer seed=0,1,2 train.iterations=100 "
             f"hydra.sweep.dir={folder} resume=true`") in report
     assert "complete the sweep: python -m nnexp.run -m model=two_layer" in done.stdout
     assert pd.read_csv(folder / "comparison.csv")["n_seeds"].sum() == 2

@@ -392,7 +392,7 @@ def test_saturated_seeds_are_counted_and_said_at_a_glance(tmp_path, capsys):
     assert code == 0
     comparison = pd.read_csv(tmp_path / "comparison.csv")
     assert comparison[["n_diverged", "n_saturated"]].values.tolist() == [[0, 3]]
-    glance = "3 of 5 seeds saturated (sigmoid or tanh units pinned: lower train.lr)"
+    glance = "3 of 5 seeds saturated (units stuck: lower train.lr)"
     assert glance in out and glance in (tmp_path / "report.md").read_text()
 
 
