@@ -26,6 +26,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from nnexp import console, manifest, resume
 from nnexp.config import ConfigError
+from nnexp.jobs import check_jobs
 from nnexp.folders import check_subdir, claim_run_folder, claim_sweep_folder
 from nnexp.overrides import as_written, job_key, quote, sweep_jobs
 from nnexp.results import ERROR_FILE, write_error
@@ -90,6 +91,7 @@ class NnexpCallback(Callback):
             raise ConfigError(f"The 'hydra.sweep.subdir' parameter {problem}. Got {subdir!r} instead.")
         _check_output_subdir(config)
         _register_sweeper()
+        check_jobs(config, sweep_jobs(config))  # before anything is claimed, cleared or said
         sweep, created = claim_sweep_folder(_folder(config, "hydra.sweep.dir"), named, config.resume)
         if config.hydra.runtime.choices.get("hydra/launcher") == "submitit_local":
             # Its per-job controllers would each print a traceback on Ctrl-C; their log keeps them.

@@ -54,8 +54,9 @@ def saturated(network: Network, X: np.ndarray, Y: np.ndarray, loss: str = "squar
     sample; or a layer of relu units all dead (input <= 0) on every sample, so that the output no
     longer depends on the input. Almost always the first steps of a train.lr far too large threw
     the weights out; lr=1e3 on xor ends with outputs at 0 and 1 and a final error of 0.5, which
-    alone looks like the perceptron's honest failure. A right output may be as confident as it
-    likes (Adam drives them far past +-25). X: (n_samples, n_inputs), Y: (n_samples, 1).
+    alone looks like the perceptron's honest failure. A net that answers every training row right
+    is never flagged, and a right output may be as confident as it likes (Adam drives them far
+    past +-25). X: (n_samples, n_inputs), Y: (n_samples, 1).
     """
     n = network.n_replicas
     pre = network.pre_activations(X)  # layer l: (n_replicas, n_samples, width)
@@ -69,7 +70,9 @@ def saturated(network: Network, X: np.ndarray, Y: np.ndarray, loss: str = "squar
     with np.errstate(over="ignore", invalid="ignore"):
         wrong = np.abs(Y - network.predict(X)) >= 0.5
     stuck |= (wrong & (np.abs(pre[-1]) > STUCK_Z)).reshape(n, -1).any(axis=1)
-    return stuck
+    # A net that answers every training row right is not stuck where it matters, however pinned
+    # a unit of it (a long log_loss training pushes hidden units past +-25 on some sample).
+    return stuck & wrong.reshape(n, -1).any(axis=1)
 
 
 def epochs_to_fit(history: History) -> np.ndarray:

@@ -113,11 +113,14 @@ def _read_tables(record: RunRecord) -> None:
     every row, the settings, and against each other: the final error results.csv gives is the one
     predictions.csv and history.csv hold. A mismatch means another config's results, a file
     copied from another run, or a file cut short. A manifest that recorded the tables' digests
-    settles it at once: any change to a table since the run wrote it is a mismatch."""
+    settles it at once: any change to a table, or to weights.npz, since the run wrote it is a
+    mismatch."""
     recorded = (record.manifest or {}).get("files") or {}
     for name, digest in recorded.items():
         file = record.folder / name
-        if not file.is_file() or hashlib.sha256(file.read_bytes()).hexdigest() != digest:
+        if not file.is_file():
+            raise Unreadable(f"{name}: missing, though manifest.json records the run wrote it")
+        if hashlib.sha256(file.read_bytes()).hexdigest() != digest:
             raise Unreadable(f"{name}: not the file the run wrote (its sha256 differs from manifest.json's): "
                              "copied from another run, edited or cut short")
     resolved = (record.manifest or {}).get("config")  # as the run itself resolved it

@@ -204,3 +204,14 @@ def test_labels_and_folder_names_keep_every_digit_and_sign_of_a_value():
     assert options.words("momentum", 0.9000001) != options.words("momentum", 0.9)
     from nnexp.names import _slug
     assert _slug("l2=1e+308") != _slug("l2=1e-308")
+
+
+def test_a_net_that_answers_every_row_right_is_never_flagged_saturated():
+    # A long log_loss training at lr=5 pushes a tanh unit past +-25 on one sample: right, not stuck.
+    dataset = make_dataset("linear", XOR_INPUTS, [0, 0, 1, 1], [[1, 0, 0]])
+    network = Network([4], "tanh", bias=True).init_weights(3, seeds=[7])
+    history = fit(network, dataset.inputs, dataset.targets, iterations=5000, lr=5.0, log_every=5000, loss="log_loss")
+    assert (np.abs(network.pre_activations(dataset.inputs)[0]) > 25).any()
+    table = results.results_table({"model": "two_layer", "data": "linear", "loss": "log_loss"}, network, dataset,
+                                  history, network.predict(dataset.inputs), 0.5)
+    assert table["train_accuracy"].tolist() == [1.0] and table["status"].tolist() == ["ok"]

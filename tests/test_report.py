@@ -289,6 +289,11 @@ def test_a_sweep_with_a_bad_value_in_one_job_is_refused_before_any_job_runs(tmp_
     done = run_cli("-m", "seed=0,${nope}", f"hydra.sweep.dir={folder}", cwd=tmp_path)
     assert done.returncode == 2 and "Interpolation key 'nope' not found" in done.stderr
     assert not folder.exists()
+    # What resolves in the job resolves in the check: Hydra's own values, job number included.
+    done = run_cli("-m", "seed=${hydra:job.num}", "data=xor,and", "train.iterations=20", "plot=false",
+                   f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert sorted(pd.read_csv(folder / "summary.csv")["seed"]) == [0, 1]
 
 
 def test_a_sweep_over_an_interpolation_is_reported_as_typed(tmp_path):

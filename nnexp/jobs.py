@@ -1,0 +1,55 @@
+"""Every job of a sweep checked before any runs: a mistake in one value of a sweep
+(`model.activation=tanh,Relu`, or `train.optimizer=sgd,adam train.momentum=0.9`, whose Adam job
+would ignore the momentum) is refused in one line, as in a single run, before the sweep claims a
+folder: not found half way through, after half the jobs ran, with a resume command that repeats
+the mistake.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import is_dataclass
+from typing import List
+
+from hydra._internal.config_loader_impl import ConfigLoaderImpl
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from omegaconf import DictConfig, open_dict, read_write
+
+from nnexp.config import Config, ConfigError, field_types
+
+
+def check_jobs(config: DictConfig, jobs: List[List[str]]) -> None:
+    """ConfigError, naming the job and the key, for the first job whose config a run would refuse.
+
+    Composing a job's config from scratch costs ~0.2 s, as much as a small job itself; so each
+    distinct set of group choices (model=..., experiment=...) is composed once, and a job's value
+    overrides (train.lr=..., seed=...) are applied to a copy of it the way Hydra applies them.
+    """
+    from nnexp.run import checked_dataset  # the very check a run makes (nnexp.run registers the callback)
+
+    loader = GlobalHydra.instance().hydra.config_loader
+    parser = OverridesParser.create()
+    top_level = {key for key, kind in field_types(Config).items() if not is_dataclass(kind)}  # seed, ...; not model
+    composed: dict[tuple[str, ...], DictConfig] = {}
+    for number, job in enumerate(jobs):
+        parsed = parser.parse_overrides(list(job))
+        is_value = ["." in o.key_or_group or o.key_or_group in top_level for o in parsed]
+        groups = tuple(o.input_line for o, value in zip(parsed, is_value) if not value)
+        if groups not in composed:
+            composed[groups] = loader.load_sweep_config(config, list(groups))
+        job_config = copy.deepcopy(composed[groups])
+        ConfigLoaderImpl._apply_overrides_to_config([o for o, value in zip(parsed, is_value) if value], job_config)
+        with read_write(job_config), open_dict(job_config):
+            job_config.hydra.job.num = number
+        # As the job will: with its own Hydra config set, so that `${hydra:job.num}` resolves.
+        hydra_config = HydraConfig.instance()
+        sweep_config = hydra_config.cfg
+        hydra_config.set_config(job_config)
+        try:
+            checked_dataset(job_config, job_config.hydra.runtime.choices.get("data"))
+        except ConfigError as error:
+            raise ConfigError(f"Job {number} ({' '.join(job)}) would be refused, so no job ran: {error}") from None
+        finally:
+            hydra_config.cfg = sweep_config
