@@ -37,6 +37,7 @@ OPTIONS = [
 ]
 COLUMNS = [option.column for option in OPTIONS]
 DEFAULTS = {option.column: option.default for option in OPTIONS}
+KEYS = {option.column: option.key for option in OPTIONS}
 
 
 def from_config(config: DictConfig | dict) -> dict:

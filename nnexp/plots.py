@@ -67,7 +67,7 @@ def error_curve(history: History, seeds: np.ndarray, title: str, path: Path, los
     panels = [(history.loss, LOSS_LABELS.get(loss, f"loss minimised: {loss}"))] if history.loss is not None else []
     panels.append((history.error, "training error, mean |target - output|"))
     figure = Figure(figsize=(6.4, 2.0 + 2.6 * len(panels)))
-    title_lines = len(textwrap.wrap(title, width=TITLE_WIDTH, break_long_words=False)) or 1
+    title_lines = _wrapped(title).count("\n") + 1
     figure.subplots_adjust(left=0.14, right=0.97, bottom=0.5 / figure.get_figheight(),
                            top=1 - (0.13 + 0.22 * title_lines) / figure.get_figheight(), hspace=0.12)
     axes_list = figure.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
@@ -170,8 +170,12 @@ def _label_error_axes(axes, title: str, error: np.ndarray) -> None:
 def _set_title(axes, title: str) -> None:
     # With y given, matplotlib does not search for a place above the ticks at every draw. A long
     # title (a model with many options) is wrapped, never cut at the figure's edge.
-    lines = [textwrap.fill(line, width=TITLE_WIDTH, break_long_words=False) for line in title.split("\n")]
-    axes.set_title("\n".join(lines), y=1.0)
+    axes.set_title(_wrapped(title), y=1.0)
+
+
+def _wrapped(title: str) -> str:
+    """`title` with each of its lines wrapped at TITLE_WIDTH characters."""
+    return "\n".join(textwrap.fill(line, width=TITLE_WIDTH, break_long_words=False) for line in title.split("\n"))
 
 
 # Characters per title line that fit a 6.4-inch plot at matplotlib's default title size.

@@ -67,12 +67,13 @@ def train_and_write(cfg: DictConfig, dataset: Dataset, run_dir: Path) -> pd.Data
 
     train_outputs = network.predict(dataset.inputs)
     probe_outputs = network.predict(dataset.probes)
+    trained = options.effective(options.from_config(cfg), len(dataset.inputs))  # the options as trained
     settings = {
         "model": cfg.model.name,
         "data": dataset.name,
         "hidden": json.dumps(network.hidden),
         **{key: cfg.train[key] for key in ("iterations", "lr", "log_every")},
-        **options.effective(options.from_config(cfg), len(dataset.inputs)),
+        **trained,
         "threshold": cfg.threshold,
         "data_digest": results.data_digest(dataset),
     }
@@ -86,8 +87,7 @@ def train_and_write(cfg: DictConfig, dataset: Dataset, run_dir: Path) -> pd.Data
         from nnexp import plots  # matplotlib: half a second to import, which plot=false and refusals skip
 
         widths = f" {network.hidden}" if network.hidden else ""  # "two_layer [8] tanh bias": what was trained
-        name = options.model_label(f"{cfg.model.name}{widths}", options.effective(options.from_config(cfg),
-                                                                                   len(dataset.inputs)))
+        name = options.model_label(f"{cfg.model.name}{widths}", trained)
         rate = f", lr={cfg.train.lr:g}" if cfg.train.lr != 1.0 else ""  # the notebook's step unsaid
         title = f"{name} on {dataset.name}{rate}, {summary.seeds_text(seeds)}"
         plots.error_curve(history, network.seeds_, title, run_dir / "error_curve.png", loss=cfg.train.loss)

@@ -214,12 +214,12 @@ def _check_results(table: pd.DataFrame, expected: dict) -> pd.DataFrame:
         if column not in table:  # a run made before nnexp had the option: trained with the default
             if not options.is_default(column, value):
                 raise Unreadable(f"{file}: no {column} column, but .hydra/config.yaml has "
-                                 f"{options.OPTIONS[options.COLUMNS.index(column)].key}={value}: stale")
+                                 f"{options.KEYS[column]}={value}: stale")
             table[column] = value
             continue
         wrong = np.array([options.normal(column, cell) != value for cell in table[column]])
         if wrong.any():
-            key = options.OPTIONS[options.COLUMNS.index(column)].key
+            key = options.KEYS[column]
             raise Unreadable(f"{file}: {column} {table[column][wrong].iloc[0]}, but .hydra/config.yaml has "
                              f"{key}={value}: stale (results of another config)")
         table[column] = [options.normal(column, cell) for cell in table[column]]

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnexp.network import ACTIVATIONS, ONE, SLOPES, Network, forward, matrix_product, sigmoid_slope
+from nnexp.network import ONE, SLOPES, Network, forward, matrix_product, sigmoid_slope
 
 LOSSES = ("squared_error", "log_loss")
 OPTIMIZERS = ("sgd", "adam")
@@ -309,7 +309,7 @@ def _measure(network: Network, params: np.ndarray, weights: list[np.ndarray], bi
              n_batches: int = 1) -> None:
     """Write into `into` (3, n_replicas) the error, loss and accuracy over the whole training set."""
     n_replicas = network.n_replicas
-    out = forward(weights, X, biases, ACTIVATIONS[network.activation])[-1]
+    out = forward(weights, X, biases, network.activation_function())[-1]
     value = _loss(params.reshape(n_replicas, -1)[:, :network.n_weights_], targets, out, loss, l2, n_batches)
     _record(into, targets - out, None, out, targets, threshold)
     into[1] = value
