@@ -76,6 +76,7 @@ class Runs:
     manifests: list[dict | None] = field(default_factory=list)  # per finished run; None: made before manifests
     resume_command: str | None = None  # completes the (first path's) sweep in place
     strays: list[str] = field(default_factory=list)  # runs in a sweep folder that its sweep never asked for
+    records: dict[str, RunRecord] = field(default_factory=dict)  # finished runs by name: their folders, data
 
 
 def collect(paths: list[Path]) -> Runs:
@@ -104,6 +105,7 @@ def collect(paths: list[Path]) -> Runs:
                     probes.append(predictions[predictions["split"] == "probe"].assign(run=name))
                     histories.append(record.history.assign(run=name))
                     runs.manifests.append(record.manifest)
+                    runs.records[name] = record
                 elif record.status == UNREADABLE:
                     runs.unreadable.append((name, overrides, record.reason))
                 else:

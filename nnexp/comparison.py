@@ -44,6 +44,7 @@ def comparison_table(summary: pd.DataFrame) -> pd.DataFrame:
     """One row per configuration, the seed left out: how the seeds' results spread.
 
     success_rate is the share of seeds whose training accuracy is 1.0 (a diverged seed fails).
+    With a test set, test_accuracy_mean/std/min/max over the n_tested seeds that have one.
     n_saturated counts seeds with an output stuck at exactly 0 or 1 (figures kept, flagged).
     """
     groups = summary.groupby([c for c in CONFIG_COLUMNS if c in summary], sort=False, dropna=False)
@@ -63,6 +64,12 @@ def comparison_table(summary: pd.DataFrame) -> pd.DataFrame:
         n_diverged=("status", lambda status: (status == "diverged").sum()),
         n_saturated=("status", lambda status: (status == "saturated").sum()),
     )
+    if "test_accuracy" in summary and summary["test_accuracy"].notna().any():
+        # Held-out accuracy over the seeds that have it: a diverged seed has none (n_diverged says so).
+        stats = groups["test_accuracy"].agg(["mean", "std", "min", "max", "count"])
+        stats.columns = ["test_accuracy_mean", "test_accuracy_std", "test_accuracy_min", "test_accuracy_max",
+                         "n_tested"]
+        table = table.join(stats)
     for column in [c for c in summary.columns if c.startswith("probe") and c.endswith("_output")]:
         stats = groups[column].agg(["mean", "std", "min", "max"])
         stats.columns = [f"{column}_{stat}" for stat in stats.columns]

@@ -12,6 +12,7 @@ The values themselves live in the YAML files, with comments; the schema only hol
 from __future__ import annotations
 
 import difflib
+import re
 import math
 import typing
 import unicodedata
@@ -45,13 +46,46 @@ class ModelConfig:
 
 @dataclass
 class DataConfig:
+    """What every dataset has. A file in conf/data/ picks one of the kinds below as its schema
+    (its defaults list: `- /nnexp_data_table@_here_`), so that a key of another kind is refused
+    by name: `data=xor data.noise=0.1` has no noise to set."""
+
     name: str = MISSING
+    # Defaults here, unlike elsewhere in the schema, so that a truth table of one's own written
+    # before nnexp had them still reads: trained on every row, on every column.
+    seed: int = 0  # the generator's and the split's: default_rng(data.seed), apart from `seed`
+    test_fraction: float = 0.0  # held out, per class; 0: train on every row
+    features: Optional[List[str]] = None  # what the network sees (nnexp.data.DERIVED); None: every column
+
+
+@dataclass
+class TableDataConfig(DataConfig):
     # Rows are List[Any], not List[float]: OmegaConf 2.3 refuses ints inside nested float lists
     # (omry/omegaconf#1054), so `[[0, 0, 1]]` would fail. nnexp.data.make_dataset checks the
     # values are numbers instead.
     inputs: List[List[Any]] = MISSING  # (n_samples, n_inputs)
     targets: List[float] = MISSING  # (n_samples,), each 0 or 1
     probes: List[List[Any]] = MISSING  # (n_probes, n_inputs): inputs whose outputs are reported
+
+
+@dataclass
+class GeneratedDataConfig(DataConfig):
+    generator: str = MISSING  # nnexp.generators.GENERATORS
+    n_samples: int = MISSING  # half of each class
+    noise: float = MISSING  # nnexp.generators.NOISE_RANGE
+
+
+@dataclass
+class CsvDataConfig(DataConfig):
+    path: str = MISSING  # a CSV file with a header row
+    target: str = MISSING  # its column of 0/1 labels; the other columns are the inputs
+
+
+DATA_KINDS = {"nnexp_data_table": TableDataConfig, "nnexp_data_generated": GeneratedDataConfig,
+              "nnexp_data_csv": CsvDataConfig}
+KIND_WORDS = {"nnexp_data_table": "a truth table", "nnexp_data_generated": "generated 2-D data",
+              "nnexp_data_csv": "CSV data"}
+KIND_EXAMPLES = {"nnexp_data_table": "xor", "nnexp_data_generated": "circle", "nnexp_data_csv": "csv"}
 
 
 @dataclass
@@ -84,7 +118,10 @@ class Config:
 
 def register() -> None:
     """Make the schema available to `conf/config.yaml` as the first entry of its defaults list."""
-    ConfigStore.instance().store(name="nnexp_schema", node=Config)
+    store = ConfigStore.instance()
+    store.store(name="nnexp_schema", node=Config)
+    for name, node in DATA_KINDS.items():
+        store.store(name=name, node=node)
 
 
 def _fail(key: str, allowed: str, value: object) -> None:
@@ -98,7 +135,7 @@ def check(cfg: DictConfig) -> None:
     added (`+epochs=5` would otherwise be ignored without a word) or removed (`~seed`), every
     value given and every `${...}` resolvable, the ranges, a model name that says what its
     widths build, and sizes that fit in memory. The dataset's own shape checks live with the
-    dataset (`nnexp.data.make_dataset`).
+    dataset (nnexp.data), and `check_sizes` runs once the dataset says its size.
     """
     _check_keys(cfg, Config, "")
     try:
@@ -134,7 +171,6 @@ def check(cfg: DictConfig) -> None:
     for key in ("model.name", "data.name"):
         _check_visible(key, OmegaConf.select(cfg, key))
     _check_model_name(cfg.model.name, hidden)
-    _check_sizes(cfg, hidden)
 
 
 def _check_options(cfg: DictConfig, hidden: list[int]) -> None:
@@ -208,8 +244,10 @@ def _check_model_name(name: str, hidden: list[int]) -> None:
 MAX_ARRAY = 100_000_000
 
 
-def _check_sizes(cfg: DictConfig, hidden: list[int]) -> None:
-    """Refuse up front a run whose arrays could not fit in memory, naming the keys that set them."""
+def check_sizes(cfg: DictConfig, n_rows: int, n_inputs: int) -> None:
+    """Refuse up front a run whose arrays could not fit in memory, naming the keys that set them.
+    n_rows: the dataset's training, test and probe rows; n_inputs: the features the network sees."""
+    hidden = list(cfg.model.hidden)
     points = cfg.train.iterations // cfg.train.log_every + 2
     if cfg.replicas * points > MAX_ARRAY:
         raise ConfigError(
@@ -217,15 +255,14 @@ def _check_sizes(cfg: DictConfig, hidden: list[int]) -> None:
             f"{cfg.replicas:,} x {points - 2:,} points, more than the {MAX_ARRAY:,} nnexp keeps in memory. "
             f"Raise train.log_every, or lower train.iterations or replicas."
         )
-    n_rows = len(cfg.data.inputs) + len(cfg.data.probes)
-    widest = max([*hidden, len(cfg.data.inputs[0]) if len(cfg.data.inputs) else 1])
-    sizes = [len(cfg.data.inputs[0]) if len(cfg.data.inputs) else 1, *hidden, 1]
+    widest = max([*hidden, n_inputs])
+    sizes = [n_inputs, *hidden, 1]
     n_weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
     if cfg.replicas * max(n_rows * widest, n_weights) > MAX_ARRAY:
         raise ConfigError(
             f"The networks would hold replicas x max(rows x widest layer, weights) = {cfg.replicas:,} x "
             f"{max(n_rows * widest, n_weights):,} numbers in one array, more than the {MAX_ARRAY:,} nnexp "
-            f"allows. Lower replicas or model.hidden."
+            f"allows. Lower replicas or model.hidden (or the data's rows)."
         )
 
 
@@ -235,11 +272,15 @@ def compact(values: list) -> str:
 
 
 def _check_keys(node: DictConfig, schema: type, path: str) -> None:
-    """Refuse keys of `node` that the dataclass `schema` lacks, and keys it needs that are gone."""
+    """Refuse keys of `node` that the dataclass `schema` lacks, and keys it needs that are gone.
+    A node made from a subclass of `schema` (data: one kind of DataConfig) has the subclass's keys."""
+    kind = OmegaConf.get_type(node)
+    if isinstance(kind, type) and is_dataclass(kind) and issubclass(kind, schema):
+        schema = kind
     types = field_types(schema)
     for key in node:
         if key not in types and not (key == "hydra" and not path):  # `hydra`: composed with it
-            raise ConfigError(unknown_key(path + key))
+            raise ConfigError(unknown_key(path + key, schema=schema))
     for key, kind in types.items():
         if key not in node.keys():  # not `in node`, which is False for a `???` value as well
             raise ConfigError(missing_key(path + key))
@@ -256,25 +297,54 @@ def missing_key(key: str) -> str:
     return f"The '{key}' parameter is missing (removed with ~{key}?); nnexp needs every parameter of its config."
 
 
-def unknown_key(key: str, cause: OmegaConfBaseException | None = None) -> str:
-    """The message for a key the schema lacks: the closest key it has, and all of them."""
+def unknown_key(key: str, cause: OmegaConfBaseException | None = None, schema: Any = None) -> str:
+    """The message for a key the schema lacks: the closest key it has, and all of them. schema:
+    the dataclass the key's parent has, if known (else the schema's type at that path; a data
+    config's kind is named in OmegaConf's error, `object_type=GeneratedDataConfig`)."""
     path, _, name = key.rpartition(".")
-    schema = schema_type(path)
+    schema = schema or object_type(cause) or schema_type(path)
     if not is_dataclass(schema):  # outside nnexp's schema, e.g. hydra.launcher.*: Hydra's words
         return f"There is no '{key}' parameter" + (f" ({first_line(cause)})." if cause else ".")
     names = list(field_types(schema))
     prefix = f"{path}." if path else ""
     message = f"There is no '{key}' parameter."
+    if path == "data" and schema in (DataConfig, *DATA_KINDS.values()):
+        owners = [kind for name_, kind in DATA_KINDS.items() if name in field_types(kind)]
+        if owners and schema is DataConfig:  # a file of conf/data/ that picked no kind
+            schema_name = next(n for n, k in DATA_KINDS.items() if k is owners[0])
+            return (f"There is no '{key}' parameter in a dataset of no kind: a file in conf/data/ names its "
+                    f"kind first, `defaults: [/{schema_name}@_here_, _self_]` for {KIND_WORDS[schema_name]} "
+                    f"(as conf/data/{KIND_EXAMPLES[schema_name]}.yaml does).")
+        if owners:
+            schema_name = next(n for n, k in DATA_KINDS.items() if k is owners[0])
+            mine = next(n for n, k in DATA_KINDS.items() if k is schema)
+            return (f"There is no '{key}' parameter in {KIND_WORDS[mine]}: it belongs to "
+                    f"{KIND_WORDS[schema_name]} (data={KIND_EXAMPLES[schema_name]}). Keys of data: {', '.join(names)}.")
     close = difflib.get_close_matches(name, names, n=1)
     if close:
         message += f" Did you mean '{prefix}{close[0]}'?"
     return f"{message} Keys of {path or 'the config'}: {', '.join(names)}."
 
 
-def schema_type(key: str) -> Any:
-    """The schema's type at dotted `key` ('' is the whole config, `Config`); None if it has none."""
+def object_type(cause: OmegaConfBaseException | str | None) -> type | None:
+    """The dataclass OmegaConf's error (or its text) names as the node's type, if it is one of
+    nnexp's data kinds."""
+    kind = getattr(cause, "object_type", None)
+    if kind is None and cause is not None:
+        match = re.search(r"object_type=(\w+)", str(cause))
+        kind = match and {k.__name__: k for k in DATA_KINDS.values()}.get(match.group(1))
+    return kind if isinstance(kind, type) and kind in DATA_KINDS.values() else None
+
+
+def schema_type(key: str, data_kind: type | None = None) -> Any:
+    """The schema's type at dotted `key` ('' is the whole config, `Config`); None if it has none.
+    data_kind: the kind of `data` the config holds (OmegaConf's errors name it); unknown, a key
+    below `data` is looked up in the kind that has it (`data.inputs`: a truth table's)."""
     kind: Any = Config
     for part in key.split(".") if key else []:
+        if kind is DataConfig:
+            kinds = [data_kind] if data_kind else [k for k in DATA_KINDS.values() if part in field_types(k)]
+            kind = kinds[0] if kinds else kind
         kind = field_types(kind).get(part) if is_dataclass(kind) else None
     return kind
 

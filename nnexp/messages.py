@@ -22,7 +22,8 @@ from hydra.errors import (CompactHydraException, ConfigCompositionException, Mis
                           OverrideParseException)
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
-from nnexp.config import ConfigError, field_types, first_line, missing_key, schema_type, unknown_key
+from nnexp.config import (ConfigError, field_types, first_line, missing_key, object_type, schema_type,
+                          unknown_key)
 
 
 def explain(error: BaseException) -> str | None:
@@ -66,7 +67,7 @@ def explain(error: BaseException) -> str | None:
         key = re.search(r"full_key: (\S+)", text)
         key = key.group(1) if key else ""
         if key and kind in ("ConfigKeyError", "ConfigAttributeError"):
-            return f"In config '{where}': {unknown_key(key)}"
+            return f"In config '{where}': {unknown_key(key, schema=object_type(text))}"
         if key.isdigit():  # an element of a list, named by its index alone: find the list
             key = _merged_key(error) or ""
         base = re.sub(r"\[\d+\]", "", key)
@@ -77,7 +78,8 @@ def explain(error: BaseException) -> str | None:
     if isinstance(error, ConfigCompositionException) and isinstance(cause, OmegaConfBaseException):
         key, value = _merged_override(error, cause)
         if isinstance(cause, (ConfigAttributeError, ConfigKeyError)) and str(cause).startswith("Key '"):
-            return missing_key(key) if schema_type(key) is not None else unknown_key(key, cause)
+            known = schema_type(key, object_type(cause)) is not None
+            return missing_key(key) if known else unknown_key(key, cause)
         # An element of a list (`data.targets[0]`) is checked against the list's type.
         base = re.sub(r"\[\d+\]", "", key)
         expected = _expected(base) if base else None

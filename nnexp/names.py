@@ -8,6 +8,7 @@ with options other than the notebook's is never filed under the name of the one 
 from __future__ import annotations
 
 import re
+from pathlib import PurePath
 
 import numpy as np
 import yaml
@@ -17,27 +18,48 @@ from omegaconf.errors import OmegaConfBaseException
 from nnexp.config import CONF, ConfigError, compact
 from nnexp.options import changed, effective, from_config
 
-# Keys of a dataset that hold its content; a value shorter than this is said in the name.
-DATA_CONTENT = ["inputs", "targets", "probes"]
 SHORT_VALUE = 24
 
 
 def data_name(data: DictConfig, choice: str | None) -> str:
     """The dataset's name for tables, folders and reports: `data.name`, marked with what was
     changed from the config it came from, so that `data=xor data.targets=[1,0,0,1]` (XNOR) is
-    filed as `xor (targets=[1,0,0,1])`, never as xor. A name the user gave (data.name=xnor) is
-    theirs and stays as given."""
+    filed as `xor (targets=[1,0,0,1])` and `data=circle data.noise=0.2` as `circle (noise=0.2)`,
+    never as xor or circle. CSV data is named by its file and target: `heart.csv:disease`. A name
+    the user gave (data.name=xnor) is theirs and stays as given."""
     preset = _preset("data", choice)
     if preset is None or data.name != preset.get("name"):
         _refuse_borrowed_name(data)
         return data.name
-    changes = []
-    for key in DATA_CONTENT:
-        value = OmegaConf.to_container(data[key])
-        if not _same_numbers(value, preset.get(key, [])):
-            text = _compact_nested(value)
-            changes.append(f"{key}={text}" if len(text) <= SHORT_VALUE else f"{key} changed")
-    return f"{data.name} ({', '.join(changes)})" if changes else data.name
+    name, changes = data.name, []
+    if "path" in data and "target" in data:  # CSV: the file says which data it is
+        name = f"{PurePath(str(data.path)).name}:{data.target}"
+    for key in _content(data):
+        if key in ("path", "target") and "path" in data:
+            continue
+        value = OmegaConf.to_container(data[key]) if OmegaConf.is_config(data[key]) else data[key]
+        if not _same(value, preset.get(key, DATA_DEFAULTS.get(key))):
+            changes.append(_said(key, value))
+    return f"{name} ({', '.join(changes)})" if changes else name
+
+
+# What a data config written before nnexp had these keys trained with.
+DATA_DEFAULTS = {"seed": 0, "test_fraction": 0.0, "features": None}
+
+
+def _content(data: DictConfig) -> list[str]:
+    """The keys of a dataset that say what it holds: all but its name."""
+    return [key for key in data.keys() if key != "name"]
+
+
+def _said(key: str, value: object) -> str:
+    """`noise=0.2`, `targets=[1,0,0,1]`, `inputs changed` (a value too long to say),
+    `features=x1,x2,x1_squared` (always whole: it is what the network sees)."""
+    if key == "features":
+        return "features=" + ("all columns" if value is None else ",".join(map(str, value)))
+    text = (_compact_nested(value) if isinstance(value, list) else f"{value!r}" if isinstance(value, float)
+            else str(value))
+    return f"{key}={text}" if len(text) <= SHORT_VALUE else f"{key} changed"
 
 
 def run_name(config: DictConfig) -> str:
@@ -54,8 +76,19 @@ def run_name(config: DictConfig) -> str:
     widths = OmegaConf.to_container(config.model.hidden)
     if preset is None or model != preset.get("name") or widths != preset.get("hidden"):
         model += "".join(f"-{width}" for width in widths)
-    model = " ".join([model, *changed(effective(from_config(config), len(config.data.inputs)))])  # two_layer tanh bias -> two_layer-tanh-bias
+    model = " ".join([model, *changed(effective(from_config(config), _n_samples(config.data)))])  # two_layer tanh bias -> two_layer-tanh-bias
     return f"{_slug(model)}_{_slug(data_name(config.data, choices.get('data')))}"
+
+
+def _n_samples(data: DictConfig) -> int:
+    """Rows the network trains on, for `effective`'s full batch (0 if the data cannot be built:
+    the run is refused for it anyway)."""
+    from nnexp.data import build  # nnexp.data imports this module's neighbours; built only here
+
+    try:
+        return len(build(OmegaConf.to_container(data, resolve=True)).inputs)
+    except (ConfigError, OmegaConfBaseException, KeyError, TypeError, ValueError):
+        return 0
 
 
 def _preset(group: str, choice: str | None) -> dict | None:
@@ -81,16 +114,19 @@ def _refuse_borrowed_name(data: DictConfig) -> None:
     named = _preset("data", data.name) if re.fullmatch(r"[\w-]+", data.name) else None
     if named is None or named.get("name") != data.name:
         return
-    differs = [key for key in DATA_CONTENT
-               if not _same_numbers(OmegaConf.to_container(data[key]), named.get(key, []))]
+    differs = [key for key in _content(data)
+               if not _same(OmegaConf.to_container(data[key]) if OmegaConf.is_config(data[key]) else data[key],
+                            named.get(key, DATA_DEFAULTS.get(key)))]
     if differs:
         raise ConfigError(f"The 'data.name' parameter names nnexp's dataset '{data.name}', but this data's "
                           f"{' and '.join(differs)} differ from it. Got {data.name!r} instead: give the data a "
                           f"name of its own.")
 
 
-def _same_numbers(a: list, b: list) -> bool:
-    """Equal as numbers and shapes: [0, 1] equals [0.0, 1.0]."""
+def _same(a: object, b: object) -> bool:
+    """Equal as numbers and shapes: [0, 1] equals [0.0, 1.0]; other values as they are."""
+    if not isinstance(a, (list, int, float)) or isinstance(a, bool) or not isinstance(b, (list, int, float)):
+        return a == b
     try:
         return np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
     except (TypeError, ValueError):  # ragged or non-numeric: make_dataset refuses those

@@ -177,6 +177,24 @@ class Network:
         self.seeds_ = np.array(seeds, dtype=np.int64)
         return self
 
+    def load(self, arrays: dict[str, np.ndarray]) -> Network:
+        """Set the learned state from weights.npz's arrays (`arrays`): the trained network, its
+        seeds, and the initial parameters. The widths come from the arrays."""
+        n_layers = len(self.hidden) + 1
+        weights = [np.asarray(arrays[f"W{layer}"], dtype=float) for layer in range(n_layers)]
+        biases = [np.asarray(arrays[f"b{layer}"], dtype=float) for layer in range(n_layers)] if self.bias else []
+        names = [f"W{layer}" for layer in range(n_layers)] + ([f"b{layer}" for layer in range(n_layers)]
+                                                              if self.bias else [])
+        initial = [np.asarray(arrays[f"{name}_initial"], dtype=float) for name in names]
+        self.sizes_ = [weights[0].shape[1], *(W.shape[2] for W in weights)]
+        n = len(weights[0])
+        self.params_ = np.concatenate([array.reshape(n, -1) for array in weights + biases], axis=1)
+        self.params_initial_ = np.concatenate([array.reshape(n, -1) for array in initial], axis=1)
+        self.n_weights_ = sum(W[0].size for W in weights)
+        self.weights_, self.biases_ = self.views(self.params_)
+        self.seeds_ = np.asarray(arrays["seed"], dtype=np.int64)
+        return self
+
     def views(self, flat: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """(weights, biases) of a (n_replicas, n_params) array laid out as params_, as views;
         with 2-D `flat[0]`-style input (n_params,), one network's 2-D views."""

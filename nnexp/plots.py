@@ -60,31 +60,46 @@ def error_curve(history: History, seeds: np.ndarray, title: str, path: Path, los
     while as the loss falls: only the loss says whether training still makes progress.
 
     history.error, history.loss: (n_replicas, n_points); one line per seed, or a median with
-    bands for many. A history without a loss draws the error alone.
+    bands for many. A history without a loss draws the error alone; one with a test set draws
+    the test error dashed beside the training error (not the test loss: a sum of squares over
+    another number of rows would not compare).
     """
     # Fixed margins, not layout="constrained": the constrained solver costs more than the
     # drawing itself on a plot this simple, and every job of a sweep draws one.
-    panels = [(history.loss, LOSS_LABELS.get(loss, f"loss minimised: {loss}"))] if history.loss is not None else []
-    panels.append((history.error, "training error, mean |target - output|"))
+    panels = [(history.loss, LOSS_LABELS.get(loss, f"loss minimised: {loss}"), None)] \
+        if history.loss is not None else []
+    tested = history.test_error is not None
+    panels.append((history.error, "error, mean |target - output|" if tested else
+                   "training error, mean |target - output|", history.test_error))
     figure = Figure(figsize=(6.4, 2.0 + 2.6 * len(panels)))
     title_lines = _wrapped(title).count("\n") + 1
     figure.subplots_adjust(left=0.14, right=0.97, bottom=0.5 / figure.get_figheight(),
                            top=1 - (0.13 + 0.22 * title_lines) / figure.get_figheight(), hspace=0.12)
     axes_list = figure.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
-    for axes, (values, ylabel) in zip(axes_list, panels):
+    for axes, (values, ylabel, test) in zip(axes_list, panels):
         # Plot only positive values: a replica whose outputs hit 0 and 1 exactly has error 0,
         # which a log axis cannot show, and a diverged one has nan.
         shown = np.where(values > 0, values, np.nan)
+        test_shown = None if test is None else np.where(test > 0, test, np.nan)
+        train = " train" if test is not None else ""
         if len(seeds) <= MAX_LINES:
-            for seed, curve, final in zip(seeds, shown, values[:, -1]):
-                axes.plot(history.iterations, curve, linewidth=1.5, label=f"seed {seed}: final {final:.3g}")
+            for i, (seed, curve, final) in enumerate(zip(seeds, shown, values[:, -1])):
+                line, = axes.plot(history.iterations, curve, linewidth=1.5,
+                                  label=f"seed {seed}{train}: final {final:.3g}")
+                if test_shown is not None:  # dashed, in its seed's colour: the held-out rows
+                    axes.plot(history.iterations, test_shown[i], linewidth=1.5, linestyle="--", color=line.get_color(),
+                              label=f"seed {seed} test: final {test[i, -1]:.3g}")
         else:
             low, q1, median, q3, high = _percentiles(shown, [0, 25, 50, 75, 100])
             axes.fill_between(history.iterations, low, high, alpha=0.2, label="min to max")
             axes.fill_between(history.iterations, q1, q3, alpha=0.4, label="middle half of seeds")
-            axes.plot(history.iterations, median, linewidth=1.5, label=f"median of {len(seeds)} seeds")
+            axes.plot(history.iterations, median, linewidth=1.5, label=f"median of {len(seeds)} seeds{train}")
+            if test_shown is not None:
+                axes.plot(history.iterations, _percentiles(test_shown, [50])[0], linewidth=1.5, linestyle="--",
+                          color="black", label=f"median of {len(seeds)} seeds, test")
         axes.legend(fontsize="small")
-        _label_error_axes(axes, title if axes is axes_list[0] else "", shown)
+        _label_error_axes(axes, title if axes is axes_list[0] else "",
+                          shown if test_shown is None else np.concatenate([shown, test_shown]))
         axes.set_ylabel(ylabel, fontsize="small")
         if axes is not axes_list[-1]:
             axes.set_xlabel("")

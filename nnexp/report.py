@@ -16,6 +16,7 @@ It writes into the first PATH (or DIR):
   error_curves.png  each configuration's error curve across seeds: median line, middle-half band
   final_error.png   each seed's final error, per configuration, so that outliers show
   probe_output.png  each seed's output for the probe input, per configuration (when there are probes)
+  boundaries_<data>.png  decision boundaries, a row per configuration, a few seeds each (data with a plane)
   report.md         what was swept, the comparison, the plots, what produced the runs, and any
                     failed, unreadable or missing jobs
 
@@ -81,7 +82,9 @@ def write_plots(summary: pd.DataFrame, runs: Runs, folder: Path) -> list[str]:
             lines += [f"Output for the probe {probe}, one dot per seed; the black bar is the median "
                       "and the dashed line the threshold above which the label is 1.", "",
                       f"![{column}]({column}.png)", ""]
-    return lines
+    from nnexp.report_boundaries import write_boundaries
+
+    return lines + write_boundaries(summary, runs, folder)
 
 
 def _markdown(table: pd.DataFrame) -> str:
@@ -135,6 +138,10 @@ def _glance(comparison: pd.DataFrame) -> list[tuple[str, str]]:
             text += f", in a median {epochs:,.0f} epochs" + (
                 "" if measured == solved else f" (of the {measured} seeds whose runs recorded it)")
         text += f"; final error {_spread(row.final_error_min, row.final_error_max)}"
+        tested = getattr(row, "n_tested", 0)
+        if tested == tested and tested:  # nan: this configuration held out no test set
+            text += (f"; test accuracy {row.test_accuracy_mean:.1%} on average, "
+                     f"{_percent_spread(row.test_accuracy_min, row.test_accuracy_max)}")
         if "probe_output_min" in comparison.columns:
             text += f"; probe output {_spread(row.probe_output_min, row.probe_output_max)}"
         # getattr: a comparison.csv written before saturation was counted has no n_saturated.
@@ -151,6 +158,12 @@ def _at_a_glance(comparison: pd.DataFrame) -> list[str]:
     if comparison.empty:
         return []
     return ["## At a glance", "", *(f"- **{label}**: {text}" for label, text in _glance(comparison)), ""]
+
+
+def _percent_spread(low: float, high: float) -> str:
+    """`91% to 99% across seeds`, or `97% at every seed`."""
+    low_text, high_text = f"{low:.0%}", f"{high:.0%}"
+    return f"{low_text} at every seed" if low_text == high_text else f"{low_text} to {high_text} across seeds"
 
 
 def _spread(low: float, high: float) -> str:

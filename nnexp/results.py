@@ -2,8 +2,8 @@
 
 Three tables per run, each one CSV in the run folder, and the weights:
   results.csv      one row per trained network (replica): settings and final figures
-  history.csv      the training curves: seed, iteration, error, loss, accuracy
-  predictions.csv  one row per network and per training sample or probe input
+  history.csv      the training curves: seed, iteration, error, loss, accuracy (and test_*)
+  predictions.csv  one row per network and per training, test or probe row
   weights.npz      final and initial weights and biases (nnexp.network.Network.arrays)
 """
 
@@ -43,14 +43,19 @@ def diverged(network: Network, train_outputs: np.ndarray) -> np.ndarray:
 # beyond 0.7); lr=1e3 throws every seed past them in its first steps, lr=100 four seeds of five.
 PINNED_Z = 25.0
 STUCK_Z = 13.8
+# ... on at least this share of the training rows: one row of a 4-row truth table, as ever; but
+# not the few far-out points of 200 (a net confidently wrong on a handful of points it cannot
+# separate, or a unit pinned by inputs of 25 from x1_squared, is no stuck training).
+SHARE = 0.25
 
 
 def saturated(network: Network, X: np.ndarray, Y: np.ndarray, loss: str = "squared_error") -> np.ndarray:
     """(n_replicas,) True where training is stuck where it matters, so that a failure it ends on
-    would read as an honest one: an output on the wrong side with its input beyond +-STUCK_Z (a
+    would read as an honest one: outputs on the wrong side with their input beyond +-STUCK_Z (a
     confident wrong answer: under squared error its slope has vanished, and under log_loss only
-    a step far too large can leave it there, outputs flipping between 0 and 1); a sigmoid or tanh
-    hidden unit with its input beyond +-PINNED_Z on some sample, or beyond +-STUCK_Z on every
+    a step far too large can leave it there, outputs flipping between 0 and 1) on SHARE of the
+    rows; a sigmoid or tanh hidden unit with its input beyond +-PINNED_Z on SHARE of the rows,
+    or beyond +-STUCK_Z on every
     sample; or a layer of relu units all dead (input <= 0) on every sample, so that the output no
     longer depends on the input. Almost always the first steps of a train.lr far too large threw
     the weights out; lr=1e3 on xor ends with outputs at 0 and 1 and a final error of 0.5, which
@@ -61,15 +66,15 @@ def saturated(network: Network, X: np.ndarray, Y: np.ndarray, loss: str = "squar
     n = network.n_replicas
     pre = network.pre_activations(X)  # layer l: (n_replicas, n_samples, width)
     stuck = np.zeros(n, dtype=bool)
-    for z in pre[:-1]:
+    for z in pre[:-1]:  # (n_replicas, n_samples, width)
         if network.activation in SQUASHING:
-            stuck |= (np.abs(z) > PINNED_Z).reshape(n, -1).any(axis=1)
+            stuck |= ((np.abs(z) > PINNED_Z).mean(axis=1) >= SHARE).any(axis=1)
             stuck |= (np.abs(z) > STUCK_Z).all(axis=1).any(axis=1)
         elif network.activation == "relu":
             stuck |= (z <= 0).all(axis=(1, 2))
     with np.errstate(over="ignore", invalid="ignore"):
         wrong = np.abs(Y - network.predict(X)) >= 0.5
-    stuck |= (wrong & (np.abs(pre[-1]) > STUCK_Z)).reshape(n, -1).any(axis=1)
+    stuck |= (wrong & (np.abs(pre[-1]) > STUCK_Z)).reshape(n, -1).mean(axis=1) >= SHARE
     # A net that answers every training row right is not stuck where it matters, however pinned
     # a unit of it (a long log_loss training pushes hidden units past +-25 on some sample).
     return stuck & wrong.reshape(n, -1).any(axis=1)
@@ -86,14 +91,21 @@ def epochs_to_fit(history: History) -> np.ndarray:
 
 
 def data_digest(dataset: Dataset) -> str:
-    """12 hex digits that change whenever the training inputs, targets or probes change: runs are
+    """12 hex digits that change whenever the training or test inputs, targets or probes change
+    (the inputs as the network sees them: features included): runs are
     compared (pooled over seeds) only when their digests are equal."""
     digest = hashlib.sha256()
-    for array in (dataset.inputs, dataset.targets, dataset.probes):
+    held_out = (dataset.test_inputs, dataset.test_targets) if len(dataset.test_inputs) else ()
+    # A dataset without a test set hashes as it did before nnexp had test sets.
+    for array in (dataset.inputs, dataset.targets, dataset.probes, *held_out):
         array = np.ascontiguousarray(array, dtype=np.float64)
         digest.update(repr(array.shape).encode())
         digest.update(array.tobytes())
     return digest.hexdigest()[:12]
+
+
+# The final figures on the held-out set: empty without one (and for a diverged seed).
+TEST_FIGURES = ["test_error", "test_loss", "test_accuracy"]
 
 
 def results_table(
@@ -117,48 +129,57 @@ def results_table(
         "final_mse": (residual**2).mean(axis=1),
         "train_accuracy": correct.mean(axis=1),
         "epochs_to_fit": epochs_to_fit(history),
+        **{column: _last(getattr(history, column), n_replicas) for column in TEST_FIGURES},
         # Replicas train together; each is charged an equal share of the wall time.
         "train_seconds": history.seconds / n_replicas,
         "status": np.where(failed, "diverged", np.where(stuck, "saturated", "ok")),
     })
-    figures.loc[failed, ["final_error", "final_mse", "train_accuracy", "epochs_to_fit"]] = np.nan
+    figures.loc[failed, ["final_error", "final_mse", "train_accuracy", "epochs_to_fit", *TEST_FIGURES]] = np.nan
     # Columns: model, data, seed, then the other settings, then the figures.
     columns = [*list(settings)[:2], "seed", *list(settings)[2:], *figures.columns.drop("seed")]
     return figures.assign(**settings)[columns]
 
 
+def _last(curve: np.ndarray | None, n_replicas: int) -> np.ndarray:
+    """A history curve's last point per replica; nan without a curve (no test set)."""
+    return np.full(n_replicas, np.nan) if curve is None else curve[:, -1]
+
+
 def history_table(network: Network, history: History) -> pd.DataFrame:
     """Long format, one row per replica and logged epoch: seed, iteration (epochs done), error
-    (mean |target - output|), loss (the loss minimised, penalty included), accuracy (training)."""
+    (mean |target - output|), loss (the loss minimised, penalty included), accuracy (training);
+    with a test set, test_error, test_loss (the loss's data term) and test_accuracy."""
     n_points = len(history.iterations)
+    curves = ["error", "loss", "accuracy"] + (TEST_FIGURES if history.test_error is not None else [])
     return pd.DataFrame({
         "seed": np.repeat(network.seeds_, n_points),
         "iteration": np.tile(history.iterations, network.n_replicas),
-        "error": history.error.ravel(),
-        "loss": history.loss.ravel(),
-        "accuracy": history.accuracy.ravel(),
+        **{name: getattr(history, name).ravel() for name in curves},
     })
 
 
 def predictions_table(
     network: Network, dataset: Dataset, train_outputs: np.ndarray, probe_outputs: np.ndarray,
-    threshold: float,
+    threshold: float, test_outputs: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """One row per replica and per input: seed, split (train / probe), x1..xn, target, output, label.
+    """One row per replica and per row of the data: seed, split (train / test / probe), the
+    data's own columns (x1..xn, or a CSV's; not the derived features), target, output, label.
 
-    train_outputs: (n_replicas, n_samples, 1); probe_outputs: (n_replicas, n_probes, 1).
-    Probes have no target; a non-finite output has no label.
+    train_outputs: (n_replicas, n_samples, 1); test_outputs: (n_replicas, n_test, 1);
+    probe_outputs: (n_replicas, n_probes, 1). Probes have no target; a non-finite output has no label.
     """
     parts = []
+    test_outputs = np.empty((network.n_replicas, 0, 1)) if test_outputs is None else test_outputs
     for split, inputs, targets, outputs in (
-        ("train", dataset.inputs, dataset.targets[:, 0], train_outputs),
-        ("probe", dataset.probes, np.full(len(dataset.probes), np.nan), probe_outputs),
+        ("train", dataset.points, dataset.targets[:, 0], train_outputs),
+        ("test", dataset.test_points.reshape(-1, len(dataset.columns)), dataset.test_targets[:, 0], test_outputs),
+        ("probe", dataset.probe_points, np.full(len(dataset.probes), np.nan), probe_outputs),
     ):
         # One frame per split, replica after replica: inputs and targets repeat per replica.
         n_rows = len(inputs)
         output = outputs[:, :, 0].ravel()
         part = pd.DataFrame(np.tile(inputs, (network.n_replicas, 1)),
-                            columns=[f"x{i + 1}" for i in range(dataset.n_inputs)])
+                            columns=list(dataset.columns))
         part.insert(0, "seed", np.repeat(network.seeds_, n_rows))
         part.insert(1, "split", split)
         part["target"] = np.tile(targets, network.n_replicas)

@@ -9,13 +9,14 @@ import json
 from pathlib import Path
 
 import hydra
+import numpy as np
 import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
-from nnexp import cli, config, manifest, names, options, presets, results, summary
-from nnexp.data import Dataset, make_dataset
+from nnexp import cli, config, manifest, names, options, planes, presets, results, summary
+from nnexp.data import Dataset, build
 from nnexp.folders import FolderError, inside
 from nnexp.network import Network
 from nnexp.train import fit
@@ -42,7 +43,10 @@ def checked_dataset(cfg: DictConfig, data_choice: str | None) -> Dataset:
     """Check every value of `cfg` and build its dataset, named by what it holds (names.data_name);
     raise ConfigError, naming the key, for the first mistake."""
     config.check(cfg)
-    return make_dataset(**{**cfg.data, "name": names.data_name(cfg.data, data_choice)})
+    data = OmegaConf.to_container(cfg.data, resolve=True)
+    dataset = build(data, name=names.data_name(cfg.data, data_choice))
+    config.check_sizes(cfg, len(dataset.inputs) + len(dataset.test_inputs) + len(dataset.probes), dataset.n_inputs)
+    return dataset
 
 
 def claim_job_folder(run_dir: Path, hydra_config: DictConfig) -> None:
@@ -63,9 +67,11 @@ def train_and_write(cfg: DictConfig, dataset: Dataset, run_dir: Path) -> pd.Data
     seeds = list(range(cfg.seed, cfg.seed + cfg.replicas))
     model = {key: value for key, value in cfg.model.items() if key != "name"}
     network = Network(**model).init_weights(dataset.n_inputs, seeds=seeds)
-    history = fit(network, dataset.inputs, dataset.targets, **cfg.train, threshold=cfg.threshold)
+    history = fit(network, dataset.inputs, dataset.targets, **cfg.train, threshold=cfg.threshold,
+                  X_test=dataset.test_inputs, Y_test=dataset.test_targets)
 
     train_outputs = network.predict(dataset.inputs)
+    test_outputs = network.predict(dataset.test_inputs) if len(dataset.test_inputs) else None
     probe_outputs = network.predict(dataset.probes)
     trained = options.effective(options.from_config(cfg), len(dataset.inputs))  # the options as trained
     settings = {
@@ -78,7 +84,8 @@ def train_and_write(cfg: DictConfig, dataset: Dataset, run_dir: Path) -> pd.Data
         "data_digest": results.data_digest(dataset),
     }
     result_rows = results.results_table(settings, network, dataset, history, train_outputs, cfg.threshold)
-    predictions = results.predictions_table(network, dataset, train_outputs, probe_outputs, cfg.threshold)
+    predictions = results.predictions_table(network, dataset, train_outputs, probe_outputs, cfg.threshold,
+                                            test_outputs)
 
     results.write_csv(results.history_table(network, history), run_dir / "history.csv")
     results.write_npz(network.arrays(), run_dir / "weights.npz")
@@ -91,11 +98,33 @@ def train_and_write(cfg: DictConfig, dataset: Dataset, run_dir: Path) -> pd.Data
         rate = f", lr={cfg.train.lr:g}" if cfg.train.lr != 1.0 else ""  # the notebook's step unsaid
         title = f"{name} on {dataset.name}{rate}, {summary.seeds_text(seeds)}"
         plots.error_curve(history, network.seeds_, title, run_dir / "error_curve.png", loss=cfg.train.loss)
+        planes.draw_run(network, dataset, _accuracy(result_rows), _panel_titles(result_rows), title, cfg.threshold,
+                        run_dir)
     # Written last: a folder with results.csv holds a finished run.
     results.write_csv(result_rows, run_dir / "results.csv")
 
     summary.log_summary(result_rows, predictions, run_dir)
     return result_rows
+
+
+def _accuracy(rows: pd.DataFrame) -> np.ndarray:
+    """(n_replicas,) what picks the seeds a picture shows: test accuracy, or training accuracy
+    without a test set."""
+    column = "test_accuracy" if rows["test_accuracy"].notna().any() else "train_accuracy"
+    return rows[column].to_numpy(dtype=float)
+
+
+def _panel_titles(rows: pd.DataFrame) -> list[str]:
+    """`seed 3: train 100%, test 97%` per replica; a diverged one says so."""
+    titles = []
+    for row in rows.itertuples():
+        if row.status == "diverged":
+            titles.append(f"seed {row.seed}: diverged")
+            continue
+        test = f", test {row.test_accuracy:.0%}" if not np.isnan(row.test_accuracy) else ""
+        flag = " (saturated)" if row.status == "saturated" else ""
+        titles.append(f"seed {row.seed}: train {row.train_accuracy:.0%}{test}{flag}")
+    return titles
 
 
 if __name__ == "__main__":

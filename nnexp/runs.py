@@ -26,9 +26,9 @@ from omegaconf.errors import OmegaConfBaseException
 
 from nnexp import options
 from nnexp.config import ConfigError
-from nnexp.data import make_dataset
+from nnexp.data import Dataset, build
 from nnexp.files import Unreadable, one_line, read_table, read_text, read_yaml
-from nnexp.results import ERROR_FILE, data_digest
+from nnexp.results import ERROR_FILE, TEST_FIGURES, data_digest
 from nnexp.train import logged_iterations
 
 FINISHED, FAILED, UNFINISHED, UNREADABLE = "finished", "failed", "unfinished", "unreadable"
@@ -37,10 +37,10 @@ MANIFEST_STATUSES = ["running", "finished", "failed", "interrupted"]
 
 RESULT_COLUMNS = ["model", "data", "seed", "hidden", "iterations", "lr", "log_every", *options.COLUMNS,
                   "threshold", "data_digest", "final_error", "final_mse", "train_accuracy", "epochs_to_fit",
-                  "train_seconds", "status"]
+                  *TEST_FIGURES, "train_seconds", "status"]
 # Columns a run made before nnexp wrote them lacks; its config says their values (epochs_to_fit:
-# unknown, empty).
-LATER_COLUMNS = ["data_digest", *options.COLUMNS, "epochs_to_fit"]
+# unknown, empty; the test figures: empty, as it had no test set).
+LATER_COLUMNS = ["data_digest", *options.COLUMNS, "epochs_to_fit", *TEST_FIGURES]
 RESULT_STATUSES = ["ok", "saturated", "diverged"]
 FIGURES = ["final_error", "final_mse", "train_accuracy"]  # empty only for a diverged seed
 
@@ -58,7 +58,8 @@ class RunRecord:
     manifest: dict | None = None  # manifest.json; None for runs made before nnexp wrote one
     results: pd.DataFrame | None = None  # (n_seeds rows) results.csv, data_digest filled in
     history: pd.DataFrame | None = None  # (n_seeds x n_logged rows) seed, iteration, error
-    predictions: pd.DataFrame | None = None  # (n_seeds x (n_samples + n_probes) rows)
+    predictions: pd.DataFrame | None = None  # (n_seeds x (n_samples + n_test + n_probes) rows)
+    dataset: Dataset | None = None  # built again from the config, as the run built it
 
 
 def read_run(folder: Path) -> RunRecord:
@@ -68,7 +69,7 @@ def read_run(folder: Path) -> RunRecord:
         _read_into(record)
     except Unreadable as error:
         record.status, record.reason = UNREADABLE, str(error)
-        record.results = record.history = record.predictions = None
+        record.results = record.history = record.predictions = record.dataset = None
     return record
 
 
@@ -124,13 +125,16 @@ def _read_tables(record: RunRecord) -> None:
             raise Unreadable(f"{name}: not the file the run wrote (its sha256 differs from manifest.json's): "
                              "copied from another run, edited or cut short")
     resolved = (record.manifest or {}).get("config")  # as the run itself resolved it
-    expected = _expected(resolved or record.config, resolved=resolved is not None)
+    cwd = (record.manifest or {}).get("cwd")  # where a relative data.path was read from
+    expected = _expected(resolved or record.config, resolved=resolved is not None, cwd=cwd)
     results = read_table(record.folder / "results.csv", [c for c in RESULT_COLUMNS if c not in LATER_COLUMNS])
     record.results = _check_results(results, expected)
-    inputs = [f"x{i + 1}" for i in range(expected["n_inputs"])]
-    history = read_table(record.folder / "history.csv", ["seed", "iteration", "error"])
+    inputs = expected["columns"]
+    curves = ["error", *(["test_error", "test_loss", "test_accuracy"] if expected["n_test"] else [])]
+    history = read_table(record.folder / "history.csv", ["seed", "iteration", *curves])
     predictions = read_table(record.folder / "predictions.csv", ["seed", "split", *inputs, "target", "output", "label"])
     record.history = _check_history(history, expected)
+    record.dataset = expected["dataset"]
     record.predictions = _check_predictions(predictions, expected, inputs)
     _check_agreement(record.results, record.history, record.predictions)
 
@@ -152,22 +156,25 @@ def _check_agreement(results: pd.DataFrame, history: pd.DataFrame, predictions: 
                              f"{ok[seed]:.6g}: the tables are not of one run (copied, stale or cut short)")
 
 
-def _expected(config: dict, resolved: bool = False) -> dict:
+def _expected(config: dict, resolved: bool = False, cwd: str | None = None) -> dict:
     """What the tables must hold, from the config: seeds, settings, data sizes and digest.
-    resolved: the config is as the run resolved it; a `${` left in it is a value's own text."""
+    resolved: the config is as the run resolved it; a `${` left in it is a value's own text.
+    cwd: the folder the run started in, against which a relative data.path is read: CSV data
+    is read again, and results of a file changed since are stale."""
     try:
         # OmegaConf only where there is an interpolation to resolve: it costs most of a run's reading.
         resolved = config if resolved or "${" not in json.dumps(config, default=str) \
             else OmegaConf.to_container(OmegaConf.create(config), resolve=True)
         seed, replicas = _int(resolved, "seed"), _int(resolved, "replicas")
         train, data = resolved["train"], resolved["data"]
-        dataset = make_dataset(data["name"], data["inputs"], data["targets"], data.get("probes", []))
+        dataset = build(data, cwd=cwd)
         return {
             "seeds": list(range(seed, seed + replicas)),
             "hidden": [int(width) for width in resolved["model"]["hidden"]],
             "iterations": _int(train, "iterations"), "lr": float(train["lr"]),
             "log_every": _int(train, "log_every"), "threshold": float(resolved["threshold"]),
-            "n_inputs": dataset.n_inputs, "n_samples": len(dataset.inputs), "n_probes": len(dataset.probes),
+            "columns": list(dataset.columns), "n_samples": len(dataset.inputs), "n_probes": len(dataset.probes),
+            "n_test": len(dataset.test_inputs), "dataset": dataset,
             "data_digest": data_digest(dataset),
             "options": options.effective(options.from_config(resolved), len(dataset.inputs)),
         }
@@ -197,6 +204,15 @@ def _check_results(table: pd.DataFrame, expected: dict) -> pd.DataFrame:
     if "epochs_to_fit" not in table:  # a run made before nnexp wrote it
         table["epochs_to_fit"] = np.nan
     _numbers(table, file, ["epochs_to_fit"], blank=True)  # empty: never fitted
+    for column in TEST_FIGURES:
+        if column not in table:  # a run made before nnexp had test sets
+            table[column] = np.nan
+    _numbers(table, file, TEST_FIGURES, blank=True)
+    if expected["n_test"] == 0 and table[TEST_FIGURES].notna().any(axis=None):
+        raise Unreadable(f"{file}: test figures, but .hydra/config.yaml holds out no test set: stale")
+    if expected["n_test"] and table.loc[table["status"] != "diverged", TEST_FIGURES].isna().any(axis=None):
+        raise Unreadable(f"{file}: test figures missing, though .hydra/config.yaml holds out a test set "
+                         "(stale, or cut short)")
     seeds = sorted(table["seed"].tolist())
     if seeds != expected["seeds"]:
         raise Unreadable(f"{file}: seeds {_seeds(seeds)}, but .hydra/config.yaml asks for {_seeds(expected['seeds'])}"
@@ -250,21 +266,22 @@ def _check_history(table: pd.DataFrame, expected: dict) -> pd.DataFrame:
 
 def _check_predictions(table: pd.DataFrame, expected: dict, inputs: list[str]) -> pd.DataFrame:
     file = "predictions.csv"
-    bad = ~table["split"].isin(["train", "probe"]).to_numpy()
+    bad = ~table["split"].isin(["train", "test", "probe"]).to_numpy()
     if bad.any():
         raise Unreadable(f"{file}: row {_row(bad)} has split {_value(table['split'][bad].iloc[0])}, "
-                         "not train or probe (cut short?)")
+                         "not train, test or probe (cut short?)")
     _numbers(table, file, ["seed"], whole=True)
     _numbers(table, file, inputs)
     _numbers(table, file, ["target"], blank=(table["split"] == "probe").to_numpy())  # probes have none
     _numbers(table, file, ["output", "label"], blank=True)  # a diverged seed's output is nan
-    n_rows = expected["n_samples"] + expected["n_probes"]
+    n_rows = expected["n_samples"] + expected["n_test"] + expected["n_probes"]
     if len(table) != len(expected["seeds"]) * n_rows:
-        raise Unreadable(f"{file}: {len(table)} rows, but {len(expected['seeds'])} seeds x {n_rows} inputs "
-                         f"and probes make {len(expected['seeds']) * n_rows} (cut short, or stale)")
+        raise Unreadable(f"{file}: {len(table)} rows, but {len(expected['seeds'])} seeds x {n_rows} rows "
+                         f"of data and probes make {len(expected['seeds']) * n_rows} (cut short, or stale)")
     counts = table.groupby(["seed", "split"]).size()
     for seed in expected["seeds"]:
-        for split, n in (("train", expected["n_samples"]), ("probe", expected["n_probes"])):
+        for split, n in (("train", expected["n_samples"]), ("test", expected["n_test"]),
+                         ("probe", expected["n_probes"])):
             if counts.get((seed, split), 0) != n:
                 raise Unreadable(f"{file}: seed {seed} has {counts.get((seed, split), 0)} {split} rows, "
                                  f"not {n} (stale)")

@@ -41,7 +41,7 @@ MAX_SEED_LINES = 10
 
 def log_summary(result_rows, predictions, run_dir: Path) -> None:
     probes = predictions[predictions["split"] == "probe"]
-    inputs = [c for c in predictions.columns if c.startswith("x")]
+    inputs = list(predictions.columns[2:-3])  # the data's columns: between split and target
     if len(result_rows) <= MAX_SEED_LINES:
         _log_each_seed(result_rows, probes, inputs)
     else:
@@ -67,8 +67,9 @@ def _log_each_seed(result_rows, probes, inputs) -> None:
                      f"no longer finite numbers); try a smaller train.lr than {row.lr}")
             continue
         timing = "" if together else f", {row.iterations:,} epochs in {row.train_seconds:.2f} s"
+        test = "" if row.test_accuracy != row.test_accuracy else f", test accuracy {row.test_accuracy:.0%}"
         log.info(f"{_model(row)} on {row.data}, seed {row.seed}: final error {row.final_error:.4g}, "
-                 f"training accuracy {row.train_accuracy:.0%}{timing}")
+                 f"training accuracy {row.train_accuracy:.0%}{test}{timing}")
         if row.status == "saturated":
             log.info(f"  SATURATED: {SATURATED}; try a smaller train.lr than {row.lr}")
         for probe in probes[probes["seed"] == row.seed].itertuples(index=False):
@@ -88,6 +89,9 @@ def _log_all_seeds(result_rows, probes, inputs) -> None:
     )
     log.info(f"  final error: median {error.median():.4g}, min {error.min():.4g}, max {error.max():.4g}")
     log.info(f"  training accuracy 100% at {(ok['train_accuracy'] == 1.0).sum()} of {len(result_rows)} seeds")
+    if ok["test_accuracy"].notna().any():
+        test = ok["test_accuracy"]
+        log.info(f"  test accuracy: median {test.median():.1%}, min {test.min():.1%}, max {test.max():.1%}")
     if len(ok) < len(result_rows):
         log.info(f"  DIVERGED at {len(result_rows) - len(ok)} seeds; try a smaller train.lr than {first.lr}")
     n_saturated = (result_rows["status"] == "saturated").sum()

@@ -46,6 +46,9 @@ class History:
     loss:       (n_replicas, n_points) the loss being minimised, over the whole training set
     accuracy:   (n_replicas, n_points) share of training samples labelled right
     seconds:    wall time of the whole training, all replicas together
+    test_error, test_loss, test_accuracy: (n_replicas, n_points) the same over the held-out
+                set, measured with the same weights; None without one. test_loss is the loss's
+                data term only: the weight penalty is no property of the test rows.
     """
 
     iterations: np.ndarray
@@ -53,6 +56,9 @@ class History:
     loss: np.ndarray | None = None
     accuracy: np.ndarray | None = None
     seconds: float = 0.0
+    test_error: np.ndarray | None = None
+    test_loss: np.ndarray | None = None
+    test_accuracy: np.ndarray | None = None
 
 
 def answered_right(out: np.ndarray, targets: np.ndarray, threshold: float) -> np.ndarray:
@@ -205,11 +211,14 @@ class Adam:
 def fit(network: Network, X: np.ndarray, Y: np.ndarray, iterations: int, lr: float, log_every: int,
         loss: str = "squared_error", batch_size: int | None = None, shuffle: bool = False,
         optimizer: str = "sgd", momentum: float = 0.0, l2: float = 0.0, beta1: float = 0.9,
-        beta2: float = 0.999, epsilon: float = 1e-8, threshold: float = 0.5) -> History:
+        beta2: float = 0.999, epsilon: float = 1e-8, threshold: float = 0.5,
+        X_test: np.ndarray | None = None, Y_test: np.ndarray | None = None) -> History:
     """Train `network.params_` in place for `iterations` epochs; the defaults are the notebook's.
 
     X: (n_samples, n_inputs), Y: (n_samples, 1) -> History. The keyword arguments are the keys
     of `train:` in conf/config.yaml (threshold: the top-level key, for the logged accuracy).
+    X_test: (n_test, n_inputs), Y_test: (n_test, 1): a held-out set, measured at every logged
+    epoch with the weights the training set is measured with; it never takes part in a step.
     batch_size None is the whole set; else consecutive slices of the rows, the last shorter.
     shuffle draws a new order of the rows every epoch, for each replica from a generator of its
     own (spawned from default_rng(seed), so it leaves the initial weights' stream alone).
@@ -244,7 +253,11 @@ def fit(network: Network, X: np.ndarray, Y: np.ndarray, iterations: int, lr: flo
     product, last_layer, XT = matrix_product(weights), len(weights) - 1, fixed[0][1] if fixed else None
 
     points = logged_iterations(iterations, log_every)
-    logs = np.empty((3, n_replicas, len(points)))  # error, loss, accuracy
+    tested = X_test is not None and len(X_test) > 0
+    test_targets = None if not tested else Y_test if single else \
+        np.ascontiguousarray(np.broadcast_to(Y_test, (n_replicas, *Y_test.shape)))
+    # error, loss, accuracy over the training set; then over the test set
+    logs = np.empty((6 if tested else 3, n_replicas, len(points)))
     n_logged = 0
     start = time.perf_counter()
     # A diverging replica overflows to inf and then nan; that is recorded, not warned about.
@@ -259,7 +272,10 @@ def fit(network: Network, X: np.ndarray, Y: np.ndarray, iterations: int, lr: flo
                 out = activations[-1]
                 error = targets - out
                 if epoch % log_every == 0:  # measured from this very pass: no second one
-                    _record(logs[:, :, n_logged], error, error * error * 0.5, out, targets, threshold)
+                    _record(logs[:3, :, n_logged], error, error * error * 0.5, out, targets, threshold)
+                    if tested:
+                        _measure(network, params, weights, biases, X_test, test_targets, loss, 0.0, threshold,
+                                 logs[3:, :, n_logged])
                     n_logged += 1
                 delta = error * sigmoid_slope(out)
                 delta *= step
@@ -273,7 +289,10 @@ def fit(network: Network, X: np.ndarray, Y: np.ndarray, iterations: int, lr: flo
                 weights[0] += product(XT, delta)
                 continue
             if epoch % log_every == 0:
-                _measure(network, params, weights, biases, X, targets, loss, l2, threshold, logs[:, :, n_logged], len(starts))
+                _measure(network, params, weights, biases, X, targets, loss, l2, threshold, logs[:3, :, n_logged], len(starts))
+                if tested:
+                    _measure(network, params, weights, biases, X_test, test_targets, loss, 0.0, threshold,
+                             logs[3:, :, n_logged])
                 n_logged += 1
             for inputs, inputs_T, batch_targets in fixed or _shuffled(generators, X, targets, starts, batch):
                 activations = forward(weights, inputs, biases, activation)
@@ -284,9 +303,12 @@ def fit(network: Network, X: np.ndarray, Y: np.ndarray, iterations: int, lr: flo
                 if not folded:
                     _penalise_and_average(grads, params, network.n_weights_, loss, l2, inputs.shape[-2])
                 updater.update(params, grads)
-        _measure(network, params, weights, biases, X, targets, loss, l2, threshold, logs[:, :, n_logged], len(starts))
+        _measure(network, params, weights, biases, X, targets, loss, l2, threshold, logs[:3, :, n_logged], len(starts))
+        if tested:
+            _measure(network, params, weights, biases, X_test, test_targets, loss, 0.0, threshold, logs[3:, :, n_logged])
     seconds = time.perf_counter() - start
-    return History(iterations=points, error=logs[0], loss=logs[1], accuracy=logs[2], seconds=seconds)
+    test = dict(test_error=logs[3], test_loss=logs[4], test_accuracy=logs[5]) if tested else {}
+    return History(iterations=points, error=logs[0], loss=logs[1], accuracy=logs[2], seconds=seconds, **test)
 
 
 def _shuffled(generators: list[np.random.Generator], X: np.ndarray, targets: np.ndarray, starts: range,

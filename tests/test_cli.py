@@ -89,7 +89,8 @@ def test_help_says_what_to_run_and_lists_every_choice(tmp_path):
     done = run_cli("--help", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "python -m nnexp.run -m experiment=xor_seeds" in done.stdout
-    assert "experiment: activations, hidden_width, notebook, xor_seeds" in done.stdout
+    assert "experiment: activations, hidden_width, notebook, playground, xor_seeds" in done.stdout
+    assert "data: and, circle, csv, gauss, linear, moons, nand, or, spiral, xor, xor2d" in done.stdout
     assert "model: mlp, perceptron, two_layer" in done.stdout
 
 
@@ -176,7 +177,7 @@ def test_an_empty_run_folder_is_refused_instead_of_writing_into_the_current_fold
     "overrides, message",
     [
         (["model=resnet"], "There is no model 'resnet'. Choose one of: mlp, perceptron, two_layer."),
-        (["experiment=nope"], "There is no experiment 'nope'. Choose one of: activations, hidden_width, notebook, xor_seeds."),
+        (["experiment=nope"], "There is no experiment 'nope'. Choose one of: activations, hidden_width, notebook, playground, xor_seeds."),
         # Hydra would suggest +train.iters=5, which would then be ignored; both are refused.
         (["train.iters=5"], "There is no 'train.iters' parameter. Did you mean 'train.iterations'? "
                             "Keys of train: iterations, lr, log_every, loss, batch_size, shuffle, optimizer, momentum, l2, "

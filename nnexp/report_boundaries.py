@@ -1,0 +1,162 @@
+"""The report's decision boundaries: for each dataset with an input plane, one picture with a
+row per configuration and a few of its seeds side by side, drawn from the runs on disk.
+
+Each network is read back from its run's weights.npz (whose sha256 the run's manifest records,
+so a file changed since is never drawn: nnexp.runs reads it as unreadable) and evaluated over
+the plane of its data as the run built it (nnexp.planes), in one batched pass per run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from nnexp.collect import Runs
+from nnexp import options
+from nnexp.comparison import CONFIG_COLUMNS, config_labels
+from nnexp.data import Dataset
+from nnexp.network import Network
+from nnexp.planes import RESOLUTION, layer_outputs, plane_rows
+
+SEEDS_SHOWN = 4  # per configuration: those of median accuracy (nnexp.boundaries.select_panels)
+MAX_ROWS = 10  # configurations per picture, as the report's other plots
+
+
+def write_boundaries(summary: pd.DataFrame, runs: Runs, folder: Path) -> list[str]:
+    """Draw boundaries_<data>.png into `folder` for every dataset with a plane; return the
+    markdown lines that show them ([] when no run's data has a plane)."""
+    from nnexp import boundaries
+
+    planes: dict[str, list[pd.DataFrame]] = {}  # raw data digest: each configuration's rows
+    datasets: dict[str, Dataset] = {}
+    for _, rows in summary.assign(config=config_labels(summary)).groupby("config", sort=False):
+        dataset = runs.records[rows["run"].iloc[0]].dataset
+        if dataset is None or dataset.plane is None:
+            continue
+        key = _plane_key(dataset)
+        planes.setdefault(key, []).append(rows)
+        datasets.setdefault(key, dataset)
+    lines, files = [], set()
+    for key, groups in planes.items():
+        dataset = datasets[key]
+        shown = pd.concat(groups[:MAX_ROWS])
+        labels, shared = _labels(shown)
+        configs = list(shown.assign(config=labels).groupby("config", sort=False))
+        name = min((rows["data"].iloc[0] for rows in groups), key=len)
+        file = f"boundaries_{_slug(name)}"
+        file += f"_{len(files) + 1}.png" if f"{file}.png" in files else ".png"
+        files.add(file)
+        drawn, notes = _draw(dataset, configs, runs, folder / file, f"{name}{shared}", boundaries)
+        if not drawn:
+            lines += [f"Decision boundaries on {name}: none drawn ({'; '.join(notes)}).", ""]
+            continue
+        lines += [f"Decision boundaries on {name}: a row per configuration, {SEEDS_SHOWN} of its seeds (those "
+                  "of median accuracy), training points filled, test points hollow."
+                  + (f" The first {MAX_ROWS} of {len(groups)} configurations." if len(groups) > MAX_ROWS else "")
+                  + (f" Not drawn: {'; '.join(notes)}." if notes else ""), "", f"![boundaries on {name}]({file})", ""]
+    return (["## Decision boundaries", "", *lines]) if lines else []
+
+
+def _draw(dataset: Dataset, configs: list[tuple[str, pd.DataFrame]], runs: Runs, path: Path, name: str,
+          boundaries) -> tuple[bool, list[str]]:
+    """One picture: a row per configuration. -> (drawn, notes on configurations left out)."""
+    points, extent, rows_of_plane = plane_rows(dataset)
+    outputs, titles, notes, networks = [], [], [], {}
+    for config, rows in configs:
+        accuracy = rows["test_accuracy"] if rows["test_accuracy"].notna().any() else rows["train_accuracy"]
+        chosen = rows.iloc[boundaries.select_panels(accuracy.to_numpy(dtype=float), SEEDS_SHOWN)]
+        row_outputs = []
+        for row in chosen.itertuples(index=False):
+            record = runs.records[row.run]
+            try:
+                network = networks.get(row.run) or networks.setdefault(row.run, _network(record))
+            except (OSError, KeyError, ValueError) as error:  # made before weights.npz, or cut short
+                notes.append(f"{config}: {row.run}/weights.npz cannot be read ({type(error).__name__})")
+                row_outputs = []
+                break
+            replica = np.flatnonzero(network.seeds_ == row.seed)[:1]
+            inputs = record.dataset.featurize(rows_of_plane)
+            row_outputs.append(layer_outputs(network, replica, inputs)[0, :, 0].reshape(RESOLUTION, RESOLUTION))
+        if not row_outputs:
+            continue
+        for row, output in zip(chosen.itertuples(index=False), row_outputs):
+            outputs.append(output)
+            titles.append(f"{config}\n{_scores(row)}")
+        blanks = SEEDS_SHOWN - len(row_outputs)  # a configuration with fewer seeds: empty slots
+        outputs += [np.zeros((RESOLUTION, RESOLUTION))] * blanks
+        titles += [None] * blanks
+    if not outputs:
+        return False, notes
+    columns = list(dataset.plane)
+    test = dataset.test_points.reshape(-1, len(dataset.columns))
+    threshold = float(configs[0][1]["threshold"].iloc[0])
+    boundaries.decision_boundary(
+        np.stack(outputs), extent, dataset.points[:, columns], dataset.targets[:, 0], test[:, columns],
+        dataset.test_targets[:, 0], titles, f"Decision boundaries on {name}", threshold, path,
+        axis_names=tuple(dataset.columns[c] for c in columns), columns=SEEDS_SHOWN)
+    return True, notes
+
+
+def _labels(rows: pd.DataFrame) -> tuple[pd.Series, str]:
+    """A label per row naming what differs between the picture's configurations (`perceptron`,
+    `two_layer tanh features=x1,x2,x1_squared,x2_squared`), and what they share that is not the
+    notebook's, said once for the title (`: bias, log_loss, batch 10, lr=0.1, 300 epochs`)."""
+    columns = [c for c in CONFIG_COLUMNS if c in rows and c not in ("data_digest", "log_every")]
+    varying = [c for c in columns if rows[c].nunique(dropna=False) > 1]
+    if {"model", "hidden"} <= set(varying) and (rows.groupby("model")["hidden"].nunique() == 1).all():
+        varying.remove("hidden")  # the model's name says its widths
+    base = min(rows["data"], key=len)
+
+    def label(row) -> str:
+        words = []
+        for column in varying:
+            value = row[column]
+            if column == "data":  # `circle (features=...)` in a picture of circle: the change alone
+                if value != base:
+                    words.append(value.removeprefix(base).strip(" ()") if value.startswith(base) else value)
+            elif column == "activation" and row["hidden"] == "[]":
+                continue  # a net without hidden layers has no hidden activation to name
+            elif column in options.COLUMNS:
+                words.append(options.words(column, value))
+            else:
+                words.append(str(value) if column in ("model", "hidden") else f"{column}={value}")
+        return " ".join(words) or str(row["model"])
+
+    first = rows.iloc[0]
+    shared = [options.words(c, first[c]) for c in options.COLUMNS
+              if c in columns and c not in varying and not options.is_default(c, first[c])]
+    shared += [f"lr={first['lr']:g}"] if "lr" not in varying else []
+    shared += [f"{first['iterations']:,} epochs"] if "iterations" not in varying else []
+    return rows.apply(label, axis=1), (": " + ", ".join(shared)) if shared else ""
+
+
+def _network(record) -> Network:
+    """The trained networks of a run, from its config and weights.npz."""
+    model = ((record.manifest or {}).get("config") or record.config)["model"]
+    with np.load(record.folder / "weights.npz") as arrays:
+        return Network(model["hidden"], model.get("activation", "sigmoid"), model.get("bias", False)).load(
+            dict(arrays))
+
+
+def _scores(row) -> str:
+    """`seed 3: train 100%, test 97%`."""
+    if row.status == "diverged":
+        return f"seed {row.seed}: diverged"
+    test = f", test {row.test_accuracy:.0%}" if row.test_accuracy == row.test_accuracy else ""
+    return f"seed {row.seed}: train {row.train_accuracy:.0%}{test}"
+
+
+def _plane_key(dataset: Dataset) -> str:
+    """Equal for data with the same rows in its own columns, whatever features a net saw."""
+    digest = hashlib.sha256()
+    for array in (dataset.points, dataset.targets, dataset.test_points, dataset.test_targets):
+        digest.update(np.ascontiguousarray(array, dtype=float).tobytes())
+    return digest.hexdigest()
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._]+", "-", text).strip("-")[:60] or "data"
