@@ -27,7 +27,7 @@ from matplotlib.lines import Line2D
 # class's side.
 CLASS_COLORS = ("#b1182b", "#2065ab")  # RdBu at 0.1 and 0.9
 FIELD_CMAPS = {name: ListedColormap(colormaps[name](np.linspace(low, high, 256)), name=f"{name}_light")
-               for name, low, high in [("RdBu", 0.27, 0.73), ("Greens", 0.0, 0.7)]}
+               for name, low, high in [("RdBu", 0.27, 0.73), ("Greens", 0.0, 0.7), ("PuOr", 0.2, 0.8)]}
 DIVERGED_COLOR = "0.6"  # a grey that neither colour map uses
 MAX_ASPECT = 3.0  # a panel's height to width at most, and width to height (_panels)
 
@@ -97,32 +97,39 @@ def decision_boundary(outputs: np.ndarray, extent, train_points, train_targets, 
     figure, axes_list, colorbar_axes = _panels(outputs, extent, 3.4 if len(outputs) == 1 else 2.7, suptitle,
                                                titles, diverged, legend_rows=2, axis_names=axis_names,
                                                columns=columns)
+    crossed = False
     for axes, output, bad, blank in zip(axes_list, outputs, diverged, empty):
         if blank:
             axes.set_visible(False)
             continue
-        _boundary_panel(axes, output, bad, extent, threshold, train_points, train_colors, test_points, test_colors)
-    _boundary_legend(figure, colorbar_axes, threshold, len(test_points) > 0)
+        crossed |= _boundary_panel(axes, output, bad, extent, threshold, train_points, train_colors, test_points,
+                                   test_colors)
+    _boundary_legend(figure, colorbar_axes, threshold, len(test_points) > 0, crossed)
     _save(figure, path)
 
 
 def _boundary_panel(axes, output: np.ndarray, bad: bool, extent, threshold: float, train_points: np.ndarray,
-                    train_colors: np.ndarray, test_points: np.ndarray, test_colors: np.ndarray) -> None:
+                    train_colors: np.ndarray, test_points: np.ndarray, test_colors: np.ndarray) -> bool:
     """One seed's panel: output (resolution, resolution) as colour, its contour at `threshold`,
-    training points filled, test points hollow (points (n, 2), colours (n,))."""
-    size = 18 if len(train_points) <= 300 else 8  # dense data: smaller dots, the field stays visible
+    training points filled, test points hollow (points (n, 2), colours (n,)). -> whether the
+    output crosses the threshold on the plane, so that there is a boundary to draw."""
+    crossed = False
+    # A truth table's four points big enough to see; dense data smaller, the field stays visible.
+    size = 60 if len(train_points) <= 20 else 18 if len(train_points) <= 300 else 8
     x, y = np.linspace(*extent[:2], output.shape[1]), np.linspace(*extent[2:], output.shape[0])
     if not bad:
         axes.imshow(output, origin="lower", extent=_pixel_extent(extent, output.shape), cmap=FIELD_CMAPS["RdBu"],
                     vmin=0, vmax=1, interpolation="bilinear", aspect=axes.get_aspect())  # _panels' aspect
-        if output.min() < threshold < output.max():  # else contour warns it has no line to draw
+        crossed = bool(output.min() < threshold < output.max())
+        if crossed:  # else contour warns it has no line to draw
             axes.contour(x, y, output, levels=[threshold], colors="black", linewidths=1.8)
     axes.scatter(*train_points.T, s=size, c=train_colors, edgecolors="white", linewidths=0.6)
     if len(test_points):
         axes.scatter(*test_points.T, s=size + 10, facecolors="none", edgecolors=test_colors, linewidths=1.4)
+    return crossed
 
 
-def _boundary_legend(figure, colorbar_axes, threshold: float, tested: bool) -> None:
+def _boundary_legend(figure, colorbar_axes, threshold: float, tested: bool, crossed: bool = True) -> None:
     figure.colorbar(ScalarMappable(Normalize(0, 1), FIELD_CMAPS["RdBu"]), cax=colorbar_axes, label="network output")
     colorbar_axes.axhline(threshold, color="black", linewidth=1.8)  # the contour's level on the scale
     handles = [Line2D([], [], linestyle="", marker="o", markerfacecolor=color, markeredgecolor="white",
@@ -131,7 +138,9 @@ def _boundary_legend(figure, colorbar_axes, threshold: float, tested: bool) -> N
         handles += [Line2D([], [], linestyle="", marker="o", markerfacecolor="none", markeredgecolor=color,
                            markeredgewidth=1.4, markersize=7, label=f"test, class {label}")
                     for label, color in enumerate(CLASS_COLORS)]
-    handles.append(Line2D([], [], color="black", linewidth=1.8, label=f"boundary: output = {threshold:g}"))
+    # A net whose output stays on one side everywhere has no boundary here: the legend says so.
+    handles.append(Line2D([], [], color="black", linewidth=1.8, label=f"boundary: output = {threshold:g}"
+                          + ("" if crossed else " (never reached on this plane)")))
     # In a band of its own below the panels: a legend inside an axes would hide data. Two rows,
     # filled column by column: train classes, test classes, the boundary.
     figure.legend(handles=handles, loc="lower center", ncol=(len(handles) + 1) // 2, fontsize=9, frameon=False,
@@ -139,13 +148,13 @@ def _boundary_legend(figure, colorbar_axes, threshold: float, tested: bool) -> N
 
 
 # Each activation's colour range, given the largest finite |activation|, and its colour map:
-# diverging around the activation's midpoint; sequential for relu, whose 0 means "off", not
-# "the other class".
+# diverging around the activation's midpoint, in purple and orange, never the classes' red and
+# blue (a unit's sign is no class); sequential for relu, whose 0 means "off".
 ACTIVATION_RANGES = {
-    "sigmoid": (lambda top: (0.0, 1.0), "RdBu"),
-    "tanh": (lambda top: (-1.0, 1.0), "RdBu"),
+    "sigmoid": (lambda top: (0.0, 1.0), "PuOr"),
+    "tanh": (lambda top: (-1.0, 1.0), "PuOr"),
     "relu": (lambda top: (0.0, top), "Greens"),
-    "identity": (lambda top: (-top, top), "RdBu"),
+    "identity": (lambda top: (-top, top), "PuOr"),
 }
 
 
@@ -177,7 +186,7 @@ def hidden_units(outputs: np.ndarray, extent, names: list[str], suptitle: str, a
                         vmin=vmin, vmax=vmax, interpolation="bilinear", aspect=axes.get_aspect())
         if points is not None:
             # White-edged like decision_boundary's points, to be seen on a field of their colour too.
-            axes.scatter(*points.T, s=7, c=colors, alpha=0.7, edgecolors="white", linewidths=0.3)
+            axes.scatter(*points.T, s=12, c=colors, alpha=0.8, edgecolors="white", linewidths=0.4)
     figure.colorbar(ScalarMappable(Normalize(vmin, vmax), FIELD_CMAPS[cmap]), cax=colorbar_axes,
                     label=f"{activation} activation")
     _save(figure, path)

@@ -64,7 +64,7 @@ class NnexpCallback(Callback):
 
         if config.resume:
             raise ConfigError("resume=true completes a sweep: use it with -m and hydra.sweep.dir=FOLDER.")
-        checked_dataset(config, config.hydra.runtime.choices.get("data"))
+        checked_dataset(config, config.hydra.runtime.choices.get("data"), config.hydra.runtime.cwd)
         _check_output_subdir(config)
         HydraConfig.instance().set_config(config)  # as run_job does, for ${hydra:...} in the folder's name
         path = _folder(config, "hydra.run.dir")

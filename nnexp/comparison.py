@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from nnexp import options
+from nnexp.names import model_words
 from nnexp.collect import Runs
 
 # Columns of results.csv that identify a configuration once the seed is left out: runs pool
@@ -83,9 +84,11 @@ def config_labels(summary: pd.DataFrame) -> pd.Series:
     `tanh bias`, `relu no bias` for one over options, and every option not at its default."""
     columns = [c for c in CONFIG_COLUMNS if c in summary]
     varying = [c for c in columns if summary[c].nunique(dropna=False) > 1] or ["model", "data"]
-    # A model's config sets its hidden widths: when every model has one, its name says it.
+    # A model's config sets its hidden widths: when every model has one, its name says it, with
+    # the widths where they are not its config's (`two_layer [8]`; names.model_words).
     if {"model", "hidden"} <= set(varying) and (summary.groupby("model")["hidden"].nunique() == 1).all():
         varying.remove("hidden")
+        summary = summary.assign(model=[model_words(m, h) for m, h in zip(summary["model"], summary["hidden"])])
     # nnexp marks changed data in its name (`xor (targets=[1,0,0,1])`): the digest is shown
     # only where equal names hide different data.
     if {"data", "data_digest"} <= set(varying) and (summary.groupby("data")["data_digest"].nunique() == 1).all():

@@ -319,7 +319,9 @@ def unknown_key(key: str, cause: OmegaConfBaseException | None = None, schema: A
             schema_name = next(n for n, k in DATA_KINDS.items() if k is owners[0])
             mine = next(n for n, k in DATA_KINDS.items() if k is schema)
             return (f"There is no '{key}' parameter in {KIND_WORDS[mine]}: it belongs to "
-                    f"{KIND_WORDS[schema_name]} (data={KIND_EXAMPLES[schema_name]}). Keys of data: {', '.join(names)}.")
+                    f"{KIND_WORDS[schema_name]} (data={KIND_EXAMPLES[schema_name]}). Keys of data: {', '.join(names)}. "
+                    f"(Sweeping data=... with -m? Hydra first checks {key}=... against the default data: "
+                    f"write ++{key}=... to set it for the data you sweep.)")
     close = difflib.get_close_matches(name, names, n=1)
     if close:
         message += f" Did you mean '{prefix}{close[0]}'?"

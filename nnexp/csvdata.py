@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from nnexp.config import ConfigError
-from nnexp.data import MAX_SAMPLES, Dataset, split_dataset
+from nnexp.data import DERIVED, MAX_SAMPLES, Dataset, split_dataset
 from nnexp.messages import short_repr
 
 # predictions.csv's own columns: an input column of the same name would be read back as another.
@@ -32,12 +32,17 @@ def csv_dataset(name: str, path: str, target: str, seed: int = 0, test_fraction:
     said = f"data.path {path}"
     columns = list(table.columns)
     if target not in columns:
+        hint = " (nnexp reads commas; is the file separated by ';' or tabs?)" if len(columns) == 1 and \
+            any(mark in columns[0] for mark in ";\t") else ""
         raise ConfigError(f"The 'data.target' parameter must name a column of {path}: "
-                          f"{_listed(columns)}. Got {target!r} instead.")
+                          f"{_listed(columns)}{hint}. Got {target!r} instead.")
     inputs = [column for column in columns if column != target]
     if not inputs:
         raise ConfigError(f"The data.path file {path} has no column besides the target {target!r}: no inputs.")
     for column in inputs:
+        if column in DERIVED:
+            raise ConfigError(f"The data.path file {path} has an input column named {column!r}, which is the name "
+                              f"of a feature nnexp computes (data.features): rename it.")
         if column in RESERVED or not column.strip():
             raise ConfigError(f"The data.path file {path} has an input column named {column!r}, which "
                               f"predictions.csv needs for its own ({', '.join(RESERVED)}) or is blank: rename it.")
@@ -62,7 +67,7 @@ def _read(file: Path, path: str) -> pd.DataFrame:
     """The file's cells as text (header row: the columns), or ConfigError naming what is wrong."""
     said = "The 'data.path' parameter must name a readable CSV file with a header row"
     if not file.is_file():
-        what = "a folder" if file.is_dir() else "no such file"
+        what = "a folder" if file.is_dir() else "not a regular file" if file.exists() else "no such file"
         raise ConfigError(f"{said}. Got {path!r} instead: {what} ({file}).")
     try:
         with open(file, newline="", encoding="utf-8-sig") as handle:

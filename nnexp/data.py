@@ -263,7 +263,9 @@ def _check_features(features: tuple[str, ...], columns: tuple[str, ...]) -> None
                           f"column). Got [] instead.")
     for name in features:
         if name not in allowed:
-            raise ConfigError(f"The 'data.features' parameter must list names from {shown}. "
+            derived = " (x1_squared and the others are computed from columns named x1 and x2)" \
+                if name in DERIVED and not {"x1", "x2"} <= set(columns) else ""
+            raise ConfigError(f"The 'data.features' parameter must list names from {shown}{derived}. "
                               f"Got {short_repr(name)} instead.")
     twice = [name for name in features if features.count(name) > 1]
     if twice:

@@ -48,7 +48,7 @@ def check_jobs(config: DictConfig, jobs: List[List[str]]) -> None:
         sweep_config = hydra_config.cfg
         hydra_config.set_config(job_config)
         try:
-            checked_dataset(job_config, job_config.hydra.runtime.choices.get("data"))
+            checked_dataset(job_config, job_config.hydra.runtime.choices.get("data"), job_config.hydra.runtime.cwd)
         except ConfigError as error:
             raise ConfigError(f"Job {number} ({' '.join(job)}) would be refused, so no job ran: {error}") from None
         finally:

@@ -51,11 +51,13 @@ _open: dict[Path, dict] = {}
 _started: dict[Path, float] = {}
 
 
-def claim(folder: Path, command: str | None = None) -> dict:
+def claim(folder: Path, command: str | None = None, cwd: str | None = None) -> dict:
     """Create folder/manifest.json with status running; FileExistsError if it is there already.
 
     command: the run as a command line; by default this process's own (a sweep's job passes its
-    own overrides, which its process's argv does not show under a parallel launcher).
+    own overrides, which its process's argv does not show under a parallel launcher). cwd: the
+    folder the command was started in (Hydra's runtime.cwd; by default this process's), which a
+    relative data.path is read from again by the report, even under hydra.job.chdir=true.
 
     Creating the file with O_EXCL is atomic between processes and on shared file systems, so of
     two runs that try to claim one folder, exactly one succeeds.
@@ -64,7 +66,7 @@ def claim(folder: Path, command: str | None = None) -> dict:
         "nnexp_version": nnexp.__version__,
         "command": command or command_line(sys.argv),
         "argv": list(sys.argv),
-        "cwd": os.getcwd(),
+        "cwd": cwd or os.getcwd(),
         "git": git_state(),
         "versions": versions(),
         "platform": platform.platform(),

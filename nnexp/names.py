@@ -7,6 +7,7 @@ with options other than the notebook's is never filed under the name of the one 
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import PurePath
 
@@ -57,6 +58,8 @@ def _said(key: str, value: object) -> str:
     `features=x1,x2,x1_squared` (always whole: it is what the network sees)."""
     if key == "features":
         return "features=" + ("all columns" if value is None else ",".join(map(str, value)))
+    if key == "seed":  # the data's, never to be read as the network's seed
+        return f"data.seed={value}"
     text = (_compact_nested(value) if isinstance(value, list) else f"{value!r}" if isinstance(value, float)
             else str(value))
     return f"{key}={text}" if len(text) <= SHORT_VALUE else f"{key} changed"
@@ -80,6 +83,18 @@ def run_name(config: DictConfig) -> str:
     return f"{_slug(model)}_{_slug(data_name(config.data, choices.get('data')))}"
 
 
+def model_words(model: str, hidden: object) -> str:
+    """`two_layer`, or `two_layer [8]` when the widths are not those of conf/model/two_layer.yaml
+    (whose name promises 4 hidden units): a label never lets a reader take an 8-unit net for the
+    notebook's. hidden: a list, or results.csv's text of one (`[8]`). A model with no config file
+    of its name is always said with its widths."""
+    widths = json.loads(hidden) if isinstance(hidden, str) else list(hidden)
+    preset = _preset("model", model)
+    if preset is not None and preset.get("name") == model and preset.get("hidden") == widths:
+        return model
+    return f"{model} {compact(widths) if widths else '[]'}".replace(",", ", ")
+
+
 def _n_samples(data: DictConfig) -> int:
     """Rows the network trains on, for `effective`'s full batch (0 if the data cannot be built:
     the run is refused for it anyway)."""
@@ -94,9 +109,9 @@ def _n_samples(data: DictConfig) -> int:
 def _preset(group: str, choice: str | None) -> dict | None:
     """conf/<group>/<choice>.yaml as a dict; None if there is no such readable file."""
     file = CONF / group / f"{choice}.yaml" if choice else None
-    if file is None or not file.is_file():
-        return None
     try:
+        if file is None or not file.is_file():  # is_file raises for a name past the system's limit
+            return None
         return OmegaConf.to_container(OmegaConf.load(file))
     except (OSError, UnicodeDecodeError, yaml.YAMLError, OmegaConfBaseException):
         return None
@@ -110,7 +125,14 @@ def _slug(text: str) -> str:
 
 def _refuse_borrowed_name(data: DictConfig) -> None:
     """ConfigError if data.name is the name of a dataset in conf/data/ whose content differs:
-    `data=and data.name=xor` would file the AND table as xor."""
+    `data=and data.name=xor` would file the AND table as xor. Nor may a name be written the way
+    nnexp names a changed dataset (`circle (noise=0.2)`) or a CSV file's (`patients.csv:sick`):
+    a name of one's own must not pass for a name nnexp gave."""
+    base, bracket, _ = data.name.partition(" (")
+    if (bracket and data.name.endswith(")") and re.fullmatch(r"[\w-]+", base) and _preset("data", base)) \
+            or re.fullmatch(r".+\.csv:.+", data.name):
+        raise ConfigError(f"The 'data.name' parameter is written as nnexp names its own datasets and CSV files. "
+                          f"Got {data.name!r} instead: give the data a name of its own, e.g. data.name=mine.")
     named = _preset("data", data.name) if re.fullmatch(r"[\w-]+", data.name) else None
     if named is None or named.get("name") != data.name:
         return

@@ -64,8 +64,12 @@ def draw_run(network: Network, dataset: Dataset, accuracy: np.ndarray, titles: l
     outputs = layer_outputs(network, chosen, inputs)[..., 0].reshape(len(chosen), *shape)
     columns = list(dataset.plane)
     names = tuple(dataset.columns[c] for c in columns)
+    held = [f"{name} held at {rows[0, c]:g}" for c, name in enumerate(dataset.columns) if c not in columns]
+    if held:  # a truth table's constant third input
+        suptitle += f" ({', '.join(held)})"
     if len(chosen) < network.n_replicas:
-        suptitle += f" ({len(chosen)} of {network.n_replicas} seeds drawn: those of median accuracy)"
+        suptitle += (f" ({len(chosen)} of {network.n_replicas} seeds drawn: those nearest the median accuracy, "
+                     "diverged ones only if too few others)")
     boundaries.decision_boundary(
         outputs, extent, dataset.points[:, columns], dataset.targets[:, 0],
         dataset.test_points.reshape(-1, len(dataset.columns))[:, columns], dataset.test_targets[:, 0],

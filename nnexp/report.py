@@ -37,7 +37,8 @@ from nnexp.collect import ReportError, Runs, collect
 from nnexp import options
 from nnexp.comparison import (CONFIG_COLUMNS, comparison_table, config_labels, error_curves, mixed_code,
                               numbered_probes, provenance, repeated_seeds, with_probe_outputs)
-from nnexp import console
+from nnexp import console, glance
+from nnexp.glance import markdown
 from nnexp.results import atomic_path, write_csv
 
 
@@ -87,19 +88,6 @@ def write_plots(summary: pd.DataFrame, runs: Runs, folder: Path) -> list[str]:
     return lines + write_boundaries(summary, runs, folder)
 
 
-def _markdown(table: pd.DataFrame) -> str:
-    """A pipe table, without pandas' optional `tabulate` dependency."""
-    def cell(value) -> str:
-        if isinstance(value, float):
-            return "" if pd.isna(value) else f"{value:.4g}"
-        # A `|` in a name would end its cell and shift every later value one column along.
-        return " ".join(str(value).split()).replace("|", "\\|")
-
-    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
-    return "\n".join(lines)
-
-
 def _shared(comparison: pd.DataFrame) -> tuple[list[str], str]:
     """The settings every row shares, and a line that says them once: `data=xor, lr=1.0, ...`.
     A shared data_digest is left out of the line: the data's name says it to a reader; so are
@@ -117,69 +105,7 @@ def _comparison_section(comparison: pd.DataFrame) -> list[str]:
         return ["No run finished."]
     shared, line = _shared(comparison)
     lines = ["Shared by every row: " + line, ""] if line else []
-    return lines + [_markdown(comparison.drop(columns=shared))]
-
-
-def _glance(comparison: pd.DataFrame) -> list[tuple[str, str]]:
-    """(configuration, what its seeds did): how many learned the training set, and the spread of
-    the final error and probe output, the questions a sweep over seeds is usually asked."""
-    lines = []
-    for label, row in zip(config_labels(comparison), comparison.itertuples(index=False)):
-        solved = round(row.success_rate * row.n_seeds)
-        distinct = getattr(row, "n_distinct_seeds", row.n_seeds)
-        counted = (f"{row.n_seeds} networks from {distinct} distinct seeds (seeds trained more than "
-                   f"once are counted each time)") if distinct < row.n_seeds \
-            else f"{row.n_seeds} seed{'s' * (row.n_seeds != 1)}"
-        text = f"learned the training set (accuracy 1.0) at {solved} of {counted}"
-        # getattr: a comparison.csv written before nnexp measured it has no epochs_to_fit_median.
-        epochs = getattr(row, "epochs_to_fit_median", float("nan"))
-        if solved and epochs == epochs:
-            measured = getattr(row, "n_epochs_to_fit", solved)
-            text += f", in a median {epochs:,.0f} epochs" + (
-                "" if measured == solved else f" (of the {measured} seeds whose runs recorded it)")
-        text += f"; final error {_spread(row.final_error_min, row.final_error_max)}"
-        tested = getattr(row, "n_tested", 0)
-        if tested == tested and tested:  # nan: this configuration held out no test set
-            text += (f"; test accuracy {row.test_accuracy_mean:.1%} on average, "
-                     f"{_percent_spread(row.test_accuracy_min, row.test_accuracy_max)}")
-        if "probe_output_min" in comparison.columns:
-            text += f"; probe output {_spread(row.probe_output_min, row.probe_output_max)}"
-        # getattr: a comparison.csv written before saturation was counted has no n_saturated.
-        if getattr(row, "n_saturated", 0):
-            text += (f"; {row.n_saturated} of {row.n_seeds} seeds saturated (units stuck: "
-                     "lower train.lr)")
-        if row.n_diverged:
-            text += f"; {row.n_diverged} of {row.n_seeds} seeds diverged (no figures: lower train.lr)"
-        lines.append((label, text))
-    return lines
-
-
-def _at_a_glance(comparison: pd.DataFrame) -> list[str]:
-    if comparison.empty:
-        return []
-    return ["## At a glance", "", *(f"- **{label}**: {text}" for label, text in _glance(comparison)), ""]
-
-
-def _percent_spread(low: float, high: float) -> str:
-    """`91% to 99% across seeds`, or `97% at every seed`."""
-    low_text, high_text = f"{low:.0%}", f"{high:.0%}"
-    return f"{low_text} at every seed" if low_text == high_text else f"{low_text} to {high_text} across seeds"
-
-
-def _spread(low: float, high: float) -> str:
-    """`0.0024 to 0.00323`, or `0.5 at every seed` when the two read the same."""
-    low_text, high_text = _short(low), _short(high)
-    return f"{low_text} at every seed" if low_text == high_text else f"{low_text} to {high_text}"
-
-
-def _short(value: float) -> str:
-    """Three significant digits, more where three would round a sigmoid's output up to 1:
-    0.9995 stays 0.9995, since an output of exactly 1 is never reached."""
-    for digits in range(3, 7):
-        text = f"{value:.{digits}g}"
-        if text != "1" or value >= 1:
-            return text
-    return text
+    return lines + [markdown(comparison.drop(columns=shared))]
 
 
 def _repeated_seeds(summary: pd.DataFrame) -> list[str]:
@@ -262,7 +188,7 @@ def write_report(paths: list[Path], out: Path | None = None) -> tuple[pd.DataFra
         "",
         *([f"**Warning**: {mixed_code(runs)}; see Provenance below.", ""] if mixed_code(runs) else []),
         *([f"**Warning**: {_strays(runs)}.", ""] if runs.strays else []),
-        *_at_a_glance(comparison),
+        *glance.section(comparison),
         "## Comparison across seeds",
         "",
         *_comparison_section(comparison),
@@ -293,7 +219,7 @@ def print_comparison(comparison: pd.DataFrame) -> None:
     if comparison.empty:
         print("No run finished.")
         return
-    for label, text in _glance(comparison):
+    for label, text in glance.lines(comparison):
         print(f"{label}: {text}")
     shared, line = _shared(comparison)
     if line:

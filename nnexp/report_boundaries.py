@@ -19,6 +19,7 @@ from nnexp.collect import Runs
 from nnexp import options
 from nnexp.comparison import CONFIG_COLUMNS, config_labels
 from nnexp.data import Dataset
+from nnexp.names import model_words
 from nnexp.network import Network
 from nnexp.planes import RESOLUTION, layer_outputs, plane_rows
 
@@ -27,17 +28,22 @@ MAX_ROWS = 10  # configurations per picture, as the report's other plots
 
 
 def write_boundaries(summary: pd.DataFrame, runs: Runs, folder: Path) -> list[str]:
-    """Draw boundaries_<data>.png into `folder` for every dataset with a plane; return the
-    markdown lines that show them ([] when no run's data has a plane)."""
+    """Draw boundaries_<data>.png into `folder` for every dataset with a plane (and threshold);
+    return the markdown lines that show them ([] when no run's data has a plane). The pictures of
+    an earlier report in `folder` are removed first: none is left to contradict this one."""
     from nnexp import boundaries
 
-    planes: dict[str, list[pd.DataFrame]] = {}  # raw data digest: each configuration's rows
-    datasets: dict[str, Dataset] = {}
+    for old in folder.glob("boundaries_*.png"):
+        old.unlink(missing_ok=True)
+    # One row per configuration as the comparison has it (config_labels: never two in one).
+    planes: dict[tuple, list[pd.DataFrame]] = {}  # (raw data digest, threshold): configurations' rows
+    datasets: dict[tuple, Dataset] = {}
     for _, rows in summary.assign(config=config_labels(summary)).groupby("config", sort=False):
         dataset = runs.records[rows["run"].iloc[0]].dataset
         if dataset is None or dataset.plane is None:
             continue
-        key = _plane_key(dataset)
+        # A picture draws one threshold's boundary: other thresholds get pictures of their own.
+        key = (_plane_key(dataset), float(rows["threshold"].iloc[0]))
         planes.setdefault(key, []).append(rows)
         datasets.setdefault(key, dataset)
     lines, files = [], set()
@@ -45,8 +51,12 @@ def write_boundaries(summary: pd.DataFrame, runs: Runs, folder: Path) -> list[st
         dataset = datasets[key]
         shown = pd.concat(groups[:MAX_ROWS])
         labels, shared = _labels(shown)
-        configs = list(shown.assign(config=labels).groupby("config", sort=False))
-        name = min((rows["data"].iloc[0] for rows in groups), key=len)
+        configs = [(title, rows) for title, rows in zip(_titles(groups[:MAX_ROWS], labels), groups[:MAX_ROWS])]
+        names = {rows["data"].iloc[0] for rows in groups}
+        # The data's own name; where the rows differ in it (features), the part they share.
+        name = names.pop() if len(names) == 1 else min(n.partition(" (")[0] for n in names)
+        if key[1] != 0.5:
+            shared += f"{', ' if shared else ': '}threshold={key[1]:g}"
         file = f"boundaries_{_slug(name)}"
         file += f"_{len(files) + 1}.png" if f"{file}.png" in files else ".png"
         files.add(file)
@@ -59,6 +69,13 @@ def write_boundaries(summary: pd.DataFrame, runs: Runs, folder: Path) -> list[st
                   + (f" The first {MAX_ROWS} of {len(groups)} configurations." if len(groups) > MAX_ROWS else "")
                   + (f" Not drawn: {'; '.join(notes)}." if notes else ""), "", f"![boundaries on {name}]({file})", ""]
     return (["## Decision boundaries", "", *lines]) if lines else []
+
+
+def _titles(groups: list[pd.DataFrame], labels: pd.Series) -> list[str]:
+    """Each configuration's row title: its short label (`_labels`), or its label in the
+    comparison (config_labels) where two configurations would share the short one."""
+    short = [labels.loc[rows.index[0]] for rows in groups]
+    return [title if short.count(title) == 1 else rows["config"].iloc[0] for title, rows in zip(short, groups)]
 
 
 def _draw(dataset: Dataset, configs: list[tuple[str, pd.DataFrame]], runs: Runs, path: Path, name: str,
@@ -79,6 +96,10 @@ def _draw(dataset: Dataset, configs: list[tuple[str, pd.DataFrame]], runs: Runs,
                 row_outputs = []
                 break
             replica = np.flatnonzero(network.seeds_ == row.seed)[:1]
+            if len(replica) == 0:  # weights.npz of another run (one without a manifest to catch it)
+                notes.append(f"{config}: {row.run}/weights.npz holds no network of seed {row.seed}")
+                row_outputs = []
+                break
             inputs = record.dataset.featurize(rows_of_plane)
             row_outputs.append(layer_outputs(network, replica, inputs)[0, :, 0].reshape(RESOLUTION, RESOLUTION))
         if not row_outputs:
@@ -105,10 +126,15 @@ def _labels(rows: pd.DataFrame) -> tuple[pd.Series, str]:
     """A label per row naming what differs between the picture's configurations (`perceptron`,
     `two_layer tanh features=x1,x2,x1_squared,x2_squared`), and what they share that is not the
     notebook's, said once for the title (`: bias, log_loss, batch 10, lr=0.1, 300 epochs`)."""
-    columns = [c for c in CONFIG_COLUMNS if c in rows and c not in ("data_digest", "log_every")]
+    columns = [c for c in CONFIG_COLUMNS if c in rows and c != "log_every"]
     varying = [c for c in columns if rows[c].nunique(dropna=False) > 1]
+    if "data_digest" in varying and (rows.groupby("data")["data_digest"].nunique() == 1).all():
+        varying.remove("data_digest")  # the data's names tell them apart (as config_labels does)
     if {"model", "hidden"} <= set(varying) and (rows.groupby("model")["hidden"].nunique() == 1).all():
-        varying.remove("hidden")  # the model's name says its widths
+        varying.remove("hidden")  # the model's name says its widths (names.model_words)
+        rows = rows.assign(model=[model_words(m, h) for m, h in zip(rows["model"], rows["hidden"])])
+    if "data" in varying:  # said last: `two_layer [8] tanh features=x1,x2,x1_squared,x2_squared`
+        varying = [c for c in varying if c != "data"] + ["data"]
     base = min(rows["data"], key=len)
 
     def label(row) -> str:
@@ -127,7 +153,8 @@ def _labels(rows: pd.DataFrame) -> tuple[pd.Series, str]:
         return " ".join(words) or str(row["model"])
 
     first = rows.iloc[0]
-    shared = [options.words(c, first[c]) for c in options.COLUMNS
+    shared = [] if "model" in varying else [model_words(first["model"], first["hidden"])]
+    shared += [options.words(c, first[c]) for c in options.COLUMNS
               if c in columns and c not in varying and not options.is_default(c, first[c])]
     shared += [f"lr={first['lr']:g}"] if "lr" not in varying else []
     shared += [f"{first['iterations']:,} epochs"] if "iterations" not in varying else []
@@ -147,7 +174,8 @@ def _scores(row) -> str:
     if row.status == "diverged":
         return f"seed {row.seed}: diverged"
     test = f", test {row.test_accuracy:.0%}" if row.test_accuracy == row.test_accuracy else ""
-    return f"seed {row.seed}: train {row.train_accuracy:.0%}{test}"
+    flag = " (saturated)" if row.status == "saturated" else ""
+    return f"seed {row.seed}: train {row.train_accuracy:.0%}{test}{flag}"
 
 
 def _plane_key(dataset: Dataset) -> str:

@@ -27,6 +27,8 @@ from nnexp.collect import read_sweep
 from nnexp.config import ConfigError
 from nnexp.folders import FolderError, inside
 from nnexp.overrides import NOT_IDENTITY, job_key, quote, sweep_jobs
+from nnexp.data import build
+from nnexp.results import data_digest
 from nnexp.runs import read_run
 
 
@@ -80,6 +82,7 @@ def make_plan(config: DictConfig, sweep: Path) -> Plan:
                 raise FolderError(
                     f"{folder} holds a finished run of another config ({difference}); resume=true never "
                     f"overwrites finished results. Choose a new hydra.sweep.dir.", 2)
+            _check_same_data(record, job_config, folder)
             finished.append(number)
             continue
         if record.status == "unfinished" and _may_be_running(record.manifest):
@@ -99,6 +102,23 @@ def make_plan(config: DictConfig, sweep: Path) -> Plan:
     plan = Plan(n_jobs=len(jobs), finished=finished, to_run=to_run)
     _plans[sweep] = plan
     return plan
+
+
+def _check_same_data(record, job_config: DictConfig, folder: Path) -> None:
+    """FolderError unless the job's data, built as the resumed sweep will build it, is the data
+    its finished run trained on: a relative data.path read from another folder, or a CSV file
+    changed since, would give the rest of the sweep other data under the same name."""
+    if "path" not in job_config.data:
+        return  # generated data and truth tables are their config: _difference compared it
+    cwd = OmegaConf.select(job_config, "hydra.runtime.cwd") or os.getcwd()
+    try:
+        dataset = build(OmegaConf.to_container(job_config.data, resolve=True), cwd=cwd)
+    except ConfigError as error:
+        raise FolderError(f"{folder} holds a finished run whose data cannot be read from here: {error}", 2) from None
+    if data_digest(dataset) != record.results["data_digest"].iloc[0]:
+        raise FolderError(f"{folder} holds a finished run of other data: data.path {job_config.data.path} read from "
+                          f"{cwd} is not the file it trained on; resume from the folder "
+                          f"the sweep started in, with the same file.", 2)
 
 
 def _may_be_running(manifest: dict | None) -> bool:

@@ -34,17 +34,19 @@ def main(cfg: DictConfig) -> float:
         # A single run claimed its folder before Hydra wrote into it (nnexp.callback); a sweep's
         # job folder lies in a sweep folder claimed the same way, and is claimed here.
         claim_job_folder(run_dir, hydra_config)
-    dataset = checked_dataset(cfg, hydra_config.runtime.choices.get("data"))
+    dataset = checked_dataset(cfg, hydra_config.runtime.choices.get("data"), hydra_config.runtime.cwd)
     result_rows = train_and_write(cfg, dataset, run_dir)
     return float(result_rows["final_error"].mean())
 
 
-def checked_dataset(cfg: DictConfig, data_choice: str | None) -> Dataset:
+def checked_dataset(cfg: DictConfig, data_choice: str | None, cwd: str | None = None) -> Dataset:
     """Check every value of `cfg` and build its dataset, named by what it holds (names.data_name);
-    raise ConfigError, naming the key, for the first mistake."""
+    raise ConfigError, naming the key, for the first mistake. cwd: the folder the command was
+    started in (Hydra's runtime.cwd), which a relative data.path is relative to, whatever
+    hydra.job.chdir does to the current folder."""
     config.check(cfg)
     data = OmegaConf.to_container(cfg.data, resolve=True)
-    dataset = build(data, name=names.data_name(cfg.data, data_choice))
+    dataset = build(data, name=names.data_name(cfg.data, data_choice), cwd=cwd)
     config.check_sizes(cfg, len(dataset.inputs) + len(dataset.test_inputs) + len(dataset.probes), dataset.n_inputs)
     return dataset
 
@@ -55,7 +57,7 @@ def claim_job_folder(run_dir: Path, hydra_config: DictConfig) -> None:
     if not inside(run_dir, Path(hydra_config.sweep.dir)):  # nnexp.folders.check_subdir keeps it so
         raise FolderError(f"{run_dir} is not inside the sweep folder {hydra_config.sweep.dir}.")
     try:
-        manifest.claim(run_dir, command=job)
+        manifest.claim(run_dir, command=job, cwd=hydra_config.runtime.cwd)
     except FileExistsError:
         raise FolderError(f"{run_dir} already holds a run; each folder holds exactly one.") from None
 
@@ -103,6 +105,10 @@ def train_and_write(cfg: DictConfig, dataset: Dataset, run_dir: Path) -> pd.Data
     # Written last: a folder with results.csv holds a finished run.
     results.write_csv(result_rows, run_dir / "results.csv")
 
+    if not cfg.model.bias and not (np.ptp(dataset.inputs, axis=0) == 0).any():
+        # The truth tables' constant third input stands in for a bias; other data has none.
+        summary.log.info("note: the network has no biases (model.bias=false) and its inputs no constant column, "
+                         "so every unit's boundary passes through the origin; model.bias=true adds biases")
     summary.log_summary(result_rows, predictions, run_dir)
     return result_rows
 

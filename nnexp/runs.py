@@ -27,6 +27,7 @@ from omegaconf.errors import OmegaConfBaseException
 from nnexp import options
 from nnexp.config import ConfigError
 from nnexp.data import Dataset, build
+from nnexp.manifest import TABLES
 from nnexp.files import Unreadable, one_line, read_table, read_text, read_yaml
 from nnexp.results import ERROR_FILE, TEST_FIGURES, data_digest
 from nnexp.train import logged_iterations
@@ -117,6 +118,8 @@ def _read_tables(record: RunRecord) -> None:
     settles it at once: any change to a table, or to weights.npz, since the run wrote it is a
     mismatch."""
     recorded = (record.manifest or {}).get("files") or {}
+    if not isinstance(recorded, dict) or not all(isinstance(v, str) for v in recorded.values()):
+        raise Unreadable("manifest.json: files is not a list of tables and their sha256 digests")
     for name, digest in recorded.items():
         file = record.folder / name
         if not file.is_file():
@@ -135,8 +138,17 @@ def _read_tables(record: RunRecord) -> None:
     predictions = read_table(record.folder / "predictions.csv", ["seed", "split", *inputs, "target", "output", "label"])
     record.history = _check_history(history, expected)
     record.dataset = expected["dataset"]
+    if expected["n_test"]:
+        # Test sets came after manifests: a run with one always wrote its manifest and digested
+        # every table in it. Without, nothing vouches for tables a hand may have edited.
+        missing = [name for name in TABLES if name not in recorded]
+        if record.manifest is None or missing:
+            what = "no manifest.json" if record.manifest is None else f"manifest.json records no {missing[0]}"
+            raise Unreadable(f"{what}, though every run with a test set writes one with each table's sha256 "
+                             "(removed or edited by hand?)")
     record.predictions = _check_predictions(predictions, expected, inputs)
     _check_agreement(record.results, record.history, record.predictions)
+    _check_test_agreement(record.results, record.predictions)
 
 
 def _check_agreement(results: pd.DataFrame, history: pd.DataFrame, predictions: pd.DataFrame) -> None:
@@ -154,6 +166,25 @@ def _check_agreement(results: pd.DataFrame, history: pd.DataFrame, predictions: 
             seed = ok.index[wrong][0]
             raise Unreadable(f"{file}: seed {seed}'s final error is {values[seed]:.6g}, but results.csv says "
                              f"{ok[seed]:.6g}: the tables are not of one run (copied, stale or cut short)")
+
+
+def _check_test_agreement(results: pd.DataFrame, predictions: pd.DataFrame) -> None:
+    """Unreadable unless each seed's test_error and test_accuracy are those of its test rows in
+    predictions.csv (mean |target - output|; outputs strictly on their target's side)."""
+    test = predictions[predictions["split"] == "test"]
+    ok = results[(results["status"] != "diverged") & results["test_error"].notna()].set_index("seed")
+    if test.empty or ok.empty:
+        return
+    error = (test["target"] - test["output"]).abs().groupby(test["seed"]).mean().reindex(ok.index)
+    right = np.where(test["target"] > 0.5, test["output"] > results["threshold"].iloc[0],
+                     test["output"] < results["threshold"].iloc[0])
+    accuracy = pd.Series(right, index=test.index).groupby(test["seed"]).mean().reindex(ok.index)
+    for column, values in (("test_error", error), ("test_accuracy", accuracy)):
+        wrong = ~np.isclose(values.to_numpy(), ok[column].to_numpy(), rtol=1e-9, atol=1e-12)
+        if wrong.any():
+            seed = ok.index[wrong][0]
+            raise Unreadable(f"predictions.csv: seed {seed}'s test rows give {column} {values[seed]:.6g}, but "
+                             f"results.csv says {ok[column][seed]:.6g}: the tables are not of one run")
 
 
 def _expected(config: dict, resolved: bool = False, cwd: str | None = None) -> dict:
@@ -174,7 +205,7 @@ def _expected(config: dict, resolved: bool = False, cwd: str | None = None) -> d
             "iterations": _int(train, "iterations"), "lr": float(train["lr"]),
             "log_every": _int(train, "log_every"), "threshold": float(resolved["threshold"]),
             "columns": list(dataset.columns), "n_samples": len(dataset.inputs), "n_probes": len(dataset.probes),
-            "n_test": len(dataset.test_inputs), "dataset": dataset,
+            "n_test": len(dataset.test_inputs), "dataset": dataset, "data_path": data.get("path"),
             "data_digest": data_digest(dataset),
             "options": options.effective(options.from_config(resolved), len(dataset.inputs)),
         }
@@ -242,6 +273,10 @@ def _check_results(table: pd.DataFrame, expected: dict) -> pd.DataFrame:
     if "data_digest" not in table:  # a run made before nnexp wrote the digest: its config says it
         table["data_digest"] = expected["data_digest"]
     wrong = table["data_digest"] != expected["data_digest"]
+    if wrong.any() and expected["data_path"]:
+        raise Unreadable(f"{file}: data_digest {table['data_digest'][wrong].iloc[0]}, but the file data.path "
+                         f"{expected['data_path']} now holds data with {expected['data_digest']}: it changed after "
+                         "the run (stale: results of other data)")
     if wrong.any():
         raise Unreadable(f"{file}: data_digest {table['data_digest'][wrong].iloc[0]}, but the data in "
                          f".hydra/config.yaml has {expected['data_digest']}: stale (results of other data)")

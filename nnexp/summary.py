@@ -13,6 +13,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
 from nnexp import options
+from nnexp.names import model_words
 
 log = logging.getLogger("nnexp")
 
@@ -50,9 +51,10 @@ def log_summary(result_rows, predictions, run_dir: Path) -> None:
 
 
 def _model(row) -> str:
-    """`two_layer`, or with the options that differ from the notebook's: `two_layer tanh bias`."""
+    """`two_layer`, with its widths where they are not its config's and the options that differ
+    from the notebook's: `two_layer [8] tanh bias`."""
     row = row._asdict() if hasattr(row, "_asdict") else dict(row)
-    return options.model_label(row["model"], row)
+    return options.model_label(model_words(row["model"], row["hidden"]), row)
 
 
 def _log_each_seed(result_rows, probes, inputs) -> None:

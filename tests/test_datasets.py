@@ -135,6 +135,10 @@ def test_a_bad_data_setting_is_one_line_naming_its_key(settings, message):
     (["data=circle", "data.nois=0.1"], "There is no 'data.nois' parameter. Did you mean 'data.noise'?"),
     (["data=xor", "data.seed=3"], "The 'data.seed' parameter draws the split and generated points, and this data "
                                   "has neither (data.test_fraction=0)."),
+    (["data=spiral", "data.name='circle (features=x1,x2,x1_squared,x2_squared)'"],
+     "The 'data.name' parameter is written as nnexp names its own datasets and CSV files."),
+    (["data=circle", "data.name=patients.csv:sick"],
+     "The 'data.name' parameter is written as nnexp names its own datasets and CSV files."),
     (["data=and", "data.test_fraction=0.5"],
      "The 'data.test_fraction' parameter holds out part of each class, and class 1 has 1 row of data.targets: "
      "fewer than the two a split needs."),
@@ -259,7 +263,8 @@ def test_a_csv_file_that_is_not_utf8_is_said(tmp_path):
 
 def test_derived_features_need_columns_x1_and_x2(tmp_path):
     write(tmp_path, "a,b,y\n1,2,0\n1,3,1\n2,2,0\n3,2,1\n")
-    with pytest.raises(ConfigError, match=r"must list names from a, b\. Got 'x1_squared' instead"):
+    with pytest.raises(ConfigError, match=r"must list names from a, b \(x1_squared and the others are computed "
+                                          r"from columns named x1 and x2\)\. Got 'x1_squared' instead"):
         csv_dataset("mine", "data.csv", "y", features=["a", "x1_squared"], cwd=str(tmp_path))
     write(tmp_path, "x1,x2,y\n1,2,0\n1,3,1\n2,2,0\n3,2,1\n")
     dataset = csv_dataset("mine", "data.csv", "y", features=["x1", "x1_x2"], test_fraction=0.0, cwd=str(tmp_path))

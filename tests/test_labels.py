@@ -132,3 +132,38 @@ def test_an_output_a_hair_above_the_threshold_shows_the_digits_that_say_so():
     assert output_text(0.5000000000000001, 0.5) == "0.5000000000000001"
     assert output_text(0.5, 0.5) == "0.5000"
     assert output_text(0.99784, 0.5) == "0.9978"
+
+
+def test_a_model_with_widths_other_than_its_configs_is_labelled_with_them():
+    """two_layer promises 4 hidden units: an 8-unit net is `two_layer [8]` wherever it is named."""
+    import pandas as pd
+
+    from nnexp.comparison import config_labels
+    from nnexp.names import model_words
+
+    assert model_words("two_layer", "[4]") == "two_layer" and model_words("two_layer", [8]) == "two_layer [8]"
+    assert model_words("perceptron", "[]") == "perceptron" and model_words("mlp", "[16, 8]") == "mlp [16, 8]"
+    summary = pd.DataFrame({"model": ["perceptron", "two_layer", "two_layer"], "hidden": ["[]", "[8]", "[8]"],
+                            "data": "circle", "seed": [0, 0, 1]})
+    assert list(config_labels(summary)) == ["perceptron", "two_layer [8]", "two_layer [8]"]
+
+
+def test_at_a_glance_has_a_grid_of_data_by_network_with_test_accuracy():
+    import pandas as pd
+
+    from nnexp import glance
+
+    rows = []
+    for data, base in [("circle", "circle"), ("circle (features=x1,x2,x1_squared,x2_squared)", "circle"),
+                       ("moons", "moons"), ("moons (features=x1,x2,x1_squared,x2_squared)", "moons")]:
+        squares = data != base
+        rows.append({"model": "perceptron", "data": data, "hidden": "[]", "iterations": 300, "lr": 0.1,
+                     "log_every": 10, "bias": True, "threshold": 0.5, "data_digest": data, "n_seeds": 20,
+                     "success_rate": 1.0 if squares and base == "circle" else 0.0, "train_accuracy_mean": 0.9,
+                     "test_accuracy_mean": 1.0 if squares and base == "circle" else 0.6})
+    text = "\n".join(glance.grid(pd.DataFrame(rows)))
+    assert "| data | perceptron | features=x1,x2,x1_squared,x2_squared |" in text
+    assert "| circle | 60% (0/20) | 100% (20/20) |" in text and "| moons | 60% (0/20) | 60% (0/20) |" in text
+    assert "Mean test accuracy" in text and "bias" in text
+    # One dataset: no grid, the lines say it all.
+    assert glance.grid(pd.DataFrame(rows[:2])) == []

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from conftest import crashing_at, run_cli
-from nnexp import report
+from nnexp import glance, report
 from nnexp import sweep as sweep_callback
 from nnexp.collect import collect
 from nnexp.comparison import config_labels, error_curves, repeated_seeds
@@ -370,12 +370,12 @@ def test_a_sweep_with_nested_job_folders_still_gets_its_report(tmp_path):
 @pytest.mark.parametrize("value, text", [(0.9995, "0.9995"), (0.99999, "0.99999"), (0.5, "0.5"),
                                          (0.0032781, "0.00328"), (1.0, "1"), (0.998, "0.998")])
 def test_a_sigmoid_output_short_of_1_is_never_shown_as_1(value, text):
-    assert report._short(value) == text
+    assert glance._short(value) == text
 
 
 def test_a_bar_in_a_name_never_shifts_the_report_tables_columns():
-    from nnexp.report import _markdown
+    from nnexp.glance import markdown
 
     table = pd.DataFrame({"data": ["p|q", "two\nlines"], "n_seeds": [1, 2]})
-    lines = _markdown(table).splitlines()
+    lines = markdown(table).splitlines()
     assert lines[2] == "| p\\|q | 1 |" and lines[3] == "| two lines | 2 |"
