@@ -102,48 +102,28 @@ def test_a_run_lands_under_outputs_named_by_model_and_data(tmp_path):
     assert (run_dir / "results.csv").exists()
 
 
+# One case per way a command can be wrong, each found at another stage (Hydra's parsing, the
+# schema, nnexp's checks, the data, the folders, after the folder is claimed), through the real
+# command line; more values of the same kinds are checked in-process below, as fast.
 @pytest.mark.parametrize(
     "overrides, key",
     [
         (["model=resnet"], "model"),
         (["data=mnist"], "data"),
         (["train.iterations=many"], "train.iterations"),
-        (["train.iterations=0"], "train.iterations"),
         (["train.lr=0"], "train.lr"),
-        (["train.lr=-0.5"], "train.lr"),
-        (["train.lr=inf"], "train.lr"),
-        (["train.lr=nan"], "train.lr"),
-        (["model.hidden=[4,0]"], "model.hidden"),
-        (["model.hidden=[wide]"], "model.hidden"),
-        (["model.hidden=[[4]]"], "model.hidden"),
         (["seed=-1"], "seed"),
-        (["seed=99999999999999999999"], "seed"),
         (["seed=9223372036854775807", "replicas=2"], "seed"),  # seed + 1 is past int64
-        (["replicas=0"], "replicas"),
-        (["replicas=-3"], "replicas"),
         (["replicas=2.5"], "replicas"),
-        (["replicas=many"], "replicas"),
-        (["plot=maybe"], "plot"),
-        (["threshold=1.0"], "threshold"),
-        (["threshold=0"], "threshold"),
-        (["train.log_every=0"], "train.log_every"),
         (["train.iterations=10000000000000"], "train.log_every"),  # a history that cannot fit in memory
         (["epochs=5"], "epochs"),
         (["+train.iters=500"], "train.iters"),
-        (["+train.dropout=0.5"], "train.dropout"),
         # The options beyond the notebook (every bad value: tests/test_config.py, in-process).
-        (["model.activation=softmax"], "model.activation"),
-        (["train.momentum=1"], "train.momentum"),
-        (["data.targets=[0,1,1]"], "data.targets"),
         (["data.targets=[0,1,2,0]"], "data.targets"),
-        (["data.probes=[[1,0]]"], "data.probes"),
         (["data.inputs=[[0,x,1]]"], "data.inputs"),
         # A name that says what was trained: a perceptron has no hidden layer.
         (["model=perceptron", "model.hidden=[4]"], "model.hidden"),
-        (["model=two_layer", "model.hidden=[4,4]"], "model.hidden"),
-        (["model=mlp", "model.name='two_layer '", "model.hidden=[1]"], "model.name"),  # a look-alike
         (["model=mlp", "model.name='perceptron\u200b'"], "model.name"),  # an invisible character
-        (["data.name=' '"], "data.name"),
         # A config group choice is a config's name, never a path to a file anywhere on disk.
         (["data=../../../../tmp/x/evil"], "data"),
         (["model=/etc/passwd"], "model"),
@@ -164,6 +144,46 @@ def test_a_mistake_gets_one_line_naming_the_key_exit_code_2_and_leaves_nothing_b
     assert line.startswith("nnexp: ") and key in line
     assert "Traceback" not in done.stderr + done.stdout
     assert list(tmp_path.iterdir()) == []  # no run folder, not even an empty outputs/
+
+
+# The same checks as the command line makes, in-process: each value said in one line naming its key.
+@pytest.mark.parametrize("overrides, key", [
+        (["train.iterations=0"], "train.iterations"),
+        (["train.lr=-0.5"], "train.lr"),
+        (["train.lr=inf"], "train.lr"),
+        (["train.lr=nan"], "train.lr"),
+        (["model.hidden=[4,0]"], "model.hidden"),
+        (["model.hidden=[wide]"], "model.hidden"),
+        (["model.hidden=[[4]]"], "model.hidden"),
+        (["seed=99999999999999999999"], "seed"),
+        (["replicas=0"], "replicas"),
+        (["replicas=-3"], "replicas"),
+        (["replicas=many"], "replicas"),
+        (["plot=maybe"], "plot"),
+        (["threshold=1.0"], "threshold"),
+        (["threshold=0"], "threshold"),
+        (["train.log_every=0"], "train.log_every"),
+        (["+train.dropout=0.5"], "train.dropout"),
+        (["model.activation=softmax"], "model.activation"),
+        (["train.momentum=1"], "train.momentum"),
+        (["data.targets=[0,1,1]"], "data.targets"),
+        (["data.probes=[[1,0]]"], "data.probes"),
+        (["model=two_layer", "model.hidden=[4,4]"], "model.hidden"),
+        (["model=mlp", "model.name='two_layer '", "model.hidden=[1]"], "model.name"),  # a look-alike
+        (["data.name=' '"], "data.name"),
+])
+def test_a_mistake_of_a_kind_the_command_line_tests_is_one_line_naming_the_key(compose, overrides, key):
+    from nnexp import messages
+    from nnexp.run import checked_dataset
+
+    try:
+        cfg = compose(*overrides)
+        checked_dataset(cfg, cfg.data.name)
+    except Exception as error:
+        line = messages.explain(error)
+    else:
+        pytest.fail(f"{overrides} was accepted")
+    assert line is not None and "\n" not in line and key in line
 
 
 def test_an_empty_run_folder_is_refused_instead_of_writing_into_the_current_folder(tmp_path):

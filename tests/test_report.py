@@ -27,7 +27,7 @@ def run_report(*paths, cwd):
 def sweep(tmp_path_factory):
     """2 models x 3 seeds, few iterations, in a temporary sweep folder."""
     root = tmp_path_factory.mktemp("sweep")
-    done = run_cli("-m", "model=perceptron,two_layer", "seed=0,1,2", "train.iterations=500",
+    done = run_cli("-m", "model=perceptron,two_layer", "seed=0,1,2", "train.iterations=500", "plot=false",
                    f"hydra.sweep.dir={root / 'sweep'}", cwd=root)
     assert done.returncode == 0, done.stderr
     return root / "sweep", done
@@ -119,7 +119,7 @@ def test_labels_name_only_the_settings_that_tell_configurations_apart():
 ])
 def test_a_sweep_through_another_launcher_gets_the_same_report(tmp_path, launcher):
     folder = tmp_path / "sweep"
-    done = run_cli("-m", *launcher, "model=perceptron,two_layer", "seed=0,1", "train.iterations=200",
+    done = run_cli("-m", *launcher, "model=perceptron,two_layer", "seed=0,1", "train.iterations=200", "plot=false",
                    f"hydra.sweep.dir={folder}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     comparison = pd.read_csv(folder / "comparison.csv")
@@ -213,9 +213,9 @@ def test_report_rebuilt_from_disk_lists_a_deleted_job_as_missing(sweep, tmp_path
     assert comparison.loc["two_layer", "n_seeds"] == 2
     assert comparison.loc["perceptron", "n_seeds"] == 3
     report = (copy / "report.md").read_text()
-    assert "- `model=two_layer seed=1 train.iterations=500`" in report  # under "Missing jobs"
+    assert "- `model=two_layer seed=1 train.iterations=500 plot=False`" in report  # under "Missing jobs"
     # One command completes the sweep in its own folder; no per-job command runs elsewhere.
-    assert (f"`python -m nnexp.run -m model=perceptron,two_layer seed=0,1,2 train.iterations=500 "
+    assert (f"`python -m nnexp.run -m model=perceptron,two_layer seed=0,1,2 train.iterations=500 plot=false "
             f"hydra.sweep.dir={copy} resume=true`") in report
     assert "rerun" not in report
 
@@ -354,7 +354,7 @@ def test_report_over_two_sweeps_keeps_their_jobs_apart(sweep, tmp_path):
     assert pd.read_csv(tmp_path / "both" / "comparison.csv")["n_seeds"].tolist() == [6, 6]
     report_md = (tmp_path / "both" / "report.md").read_text()  # each seed twice, and the report says so
     assert "## Seeds trained more than once" in report_md
-    assert "- perceptron, seed 0: `0_model=perceptron,seed=0,train.iterations=500`, " in report_md
+    assert "- perceptron, seed 0: `0_model=perceptron,plot=False,seed=0,train.iterations=500`, " in report_md
     assert len(repeated_seeds(summary)) == 6
 
 

@@ -368,7 +368,8 @@ def test_xor_and_xnor_are_two_rows_labelled_by_their_names(tmp_path, capsys):
 
 def test_a_real_sweep_over_xor_and_xnor_compares_them_in_two_rows(tmp_path):
     folder = tmp_path / "sweep"
-    done = run_cli("-m", "data.targets=[0,1,1,0],[1,0,0,1]", "train.iterations=200", f"hydra.sweep.dir={folder}",
+    done = run_cli("-m", "data.targets=[0,1,1,0],[1,0,0,1]", "train.iterations=200", "plot=false",
+                   f"hydra.sweep.dir={folder}",
                    cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     comparison = pd.read_csv(folder / "comparison.csv", dtype={"data_digest": str})
