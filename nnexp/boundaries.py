@@ -140,7 +140,7 @@ def _boundary_legend(figure, colorbar_axes, threshold: float, tested: bool, cros
                     for label, color in enumerate(CLASS_COLORS)]
     # A net whose output stays on one side everywhere has no boundary here: the legend says so.
     handles.append(Line2D([], [], color="black", linewidth=1.8, label=f"boundary: output = {threshold:g}"
-                          + ("" if crossed else " (never reached on this plane)")))
+                          + ("" if crossed else " (none here)")))
     # In a band of its own below the panels: a legend inside an axes would hide data. Two rows,
     # filled column by column: train classes, test classes, the boundary.
     figure.legend(handles=handles, loc="lower center", ncol=(len(handles) + 1) // 2, fontsize=9, frameon=False,

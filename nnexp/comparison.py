@@ -88,6 +88,7 @@ def config_labels(summary: pd.DataFrame) -> pd.Series:
     # the widths where they are not its config's (`two_layer [8]`; names.model_words).
     if {"model", "hidden"} <= set(varying) and (summary.groupby("model")["hidden"].nunique() == 1).all():
         varying.remove("hidden")
+    if "hidden" in summary and "hidden" not in varying:
         summary = summary.assign(model=[model_words(m, h) for m, h in zip(summary["model"], summary["hidden"])])
     # nnexp marks changed data in its name (`xor (targets=[1,0,0,1])`): the digest is shown
     # only where equal names hide different data.
@@ -100,10 +101,67 @@ def config_labels(summary: pd.DataFrame) -> pd.Series:
                 and not summary[c].map(lambda value, c=c: options.is_default(c, value)).all()]
 
     def label(row: pd.Series) -> str:
+        # A net without hidden layers has no hidden activation to name.
         return " ".join(str(row[c]) if c in ("model", "data") else options.words(c, row[c]) if c in options.COLUMNS
-                        else f"{c}={row[c]}" for c in varying)
+                        else f"{c}={row[c]}" for c in varying
+                        if not (c == "activation" and row.get("hidden") == "[]"))
 
-    return summary[varying].apply(label, axis=1)
+    return summary[[*varying, *(["hidden"] if "hidden" in summary and "hidden" not in varying else [])]].apply(
+        label, axis=1)
+
+
+def split_features(name: str) -> tuple[str, str]:
+    """A data name and the features it names apart: `circle (noise=0.2, features=x1,x1_squared)`
+    -> (`circle (noise=0.2)`, `features=x1,x1_squared`); ('circle', '') for `circle`. Only
+    nnexp's own mark is split (its items are joined by ', ', a feature list by ',')."""
+    base, bracket, inner = name.partition(" (")
+    if not bracket or not inner.endswith(")"):
+        return name, ""
+    items = inner[:-1].split(", ")
+    features = [item for item in items if item.startswith("features=")]
+    if len(features) != 1:
+        return name, ""
+    rest = [item for item in items if item not in features]
+    return (f"{base} ({', '.join(rest)})" if rest else base), features[0]
+
+
+def short_labels(rows: pd.DataFrame) -> tuple[pd.Series, str]:
+    """A label per row naming what differs between the picture's configurations (`perceptron`,
+    `two_layer tanh features=x1,x2,x1_squared,x2_squared`), and what they share that is not the
+    notebook's, said once for the title (`: bias, log_loss, batch 10, lr=0.1, 300 epochs`)."""
+    columns = [c for c in CONFIG_COLUMNS if c in rows and c != "log_every"]
+    varying = [c for c in columns if rows[c].nunique(dropna=False) > 1]
+    if "data_digest" in varying and (rows.groupby("data")["data_digest"].nunique() == 1).all():
+        varying.remove("data_digest")  # the data's names tell them apart (as config_labels does)
+    if {"model", "hidden"} <= set(varying) and (rows.groupby("model")["hidden"].nunique() == 1).all():
+        varying.remove("hidden")  # the model's name says its widths (names.model_words)
+    if "hidden" not in varying:
+        rows = rows.assign(model=[model_words(m, h) for m, h in zip(rows["model"], rows["hidden"])])
+    if "data" in varying:  # said last: `two_layer [8] tanh features=x1,x2,x1_squared,x2_squared`
+        varying = [c for c in varying if c != "data"] + ["data"]
+    def label(row) -> str:
+        words = []
+        for column in varying:
+            value = row[column]
+            if column == "data":  # `circle (features=...)` among circle's nets: the features alone
+                base, features = split_features(value)
+                words.append(features or ("" if base == common else value))
+            elif column == "activation" and row["hidden"] == "[]":
+                continue  # a net without hidden layers has no hidden activation to name
+            elif column in options.COLUMNS:
+                words.append(options.words(column, value))
+            else:
+                words.append(str(value) if column in ("model", "hidden") else f"{column}={value}")
+        return " ".join(word for word in words if word) or str(row["model"])
+
+    common = split_features(min(rows["data"], key=len))[0]
+    first = rows.iloc[0]
+    shared = [] if "model" in varying else [str(first["model"])]  # with its widths unless they vary
+    shared += [options.words(c, first[c]) for c in options.COLUMNS
+              if c in columns and c not in varying and not options.is_default(c, first[c])]
+    shared += [f"lr={first['lr']:g}"] if "lr" not in varying else []
+    shared += [f"{first['iterations']:,} epochs"] if "iterations" not in varying else []
+    return rows.apply(label, axis=1), (": " + ", ".join(shared)) if shared else ""
 
 
 def error_curves(summary: pd.DataFrame, histories: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:

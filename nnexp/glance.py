@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from nnexp.comparison import config_labels
+from nnexp.comparison import config_labels, short_labels, split_features
 
 def markdown(table: pd.DataFrame) -> str:
     """A pipe table, without pandas' optional `tabulate` dependency."""
@@ -17,7 +17,7 @@ def markdown(table: pd.DataFrame) -> str:
         # A `|` in a name would end its cell and shift every later value one column along.
         return " ".join(str(value).split()).replace("|", "\\|")
 
-    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
+    lines = ["| " + " | ".join(cell(str(c)) for c in table.columns) + " |", "|" + "---|" * len(table.columns)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
     return "\n".join(lines)
 
@@ -97,19 +97,18 @@ def grid(comparison: pd.DataFrame) -> list[str]:
     a row of its own data's: the features are the network's input, named in its column."""
     if "data" not in comparison or comparison["data"].nunique() < 2:
         return []
-    from nnexp.report_boundaries import _labels
-
-    base = comparison["data"].str.partition(" (")[0]
-    change = comparison["data"].str.partition(" (")[2].str.removesuffix(")")
+    parts = [split_features(name) for name in comparison["data"]]
+    base = pd.Series([b for b, _ in parts], index=comparison.index)
+    change = pd.Series([f for _, f in parts], index=comparison.index)
     if base.nunique() < 2:
         return []
-    nets, shared = _labels(comparison.drop(columns="data_digest", errors="ignore").assign(data=change))
+    nets, shared = short_labels(comparison.drop(columns="data_digest", errors="ignore").assign(data=change))
     if pd.DataFrame({"base": base, "net": nets}).duplicated().any():
         return []  # some pair has two configurations: the per-line list above says each
     tested = "test_accuracy_mean" in comparison and comparison["test_accuracy_mean"].notna().all()
     accuracy = comparison["test_accuracy_mean" if tested else "train_accuracy_mean"]
     solved = (comparison["success_rate"] * comparison["n_seeds"]).round().astype(int)
-    cells = [f"{a:.0%} ({k}/{n})" for a, k, n in zip(accuracy, solved, comparison["n_seeds"])]
+    cells = [f"{_percent(a)} ({k}/{n})" for a, k, n in zip(accuracy, solved, comparison["n_seeds"])]
     table = pd.DataFrame({"data": base, "net": nets, "cell": cells}).pivot(index="data", columns="net",
                                                                            values="cell")
     table = table.reindex(index=list(dict.fromkeys(base)), columns=list(dict.fromkeys(nets))).fillna("")
@@ -117,3 +116,14 @@ def grid(comparison: pd.DataFrame) -> list[str]:
     return [f"Mean {what} over the seeds of each network on each dataset, and (k/n) the seeds that learned "
             f"the training set{' (' + shared.removeprefix(': ') + ')' if shared else ''}:", "",
             markdown(table.reset_index()), ""]
+
+
+def _percent(value: float) -> str:
+    """`97%`; `99.6%` where whole percents would round up to 100% or down to 0%; `none` for nan
+    (every seed diverged)."""
+    if value != value:
+        return "none"
+    text = f"{value:.0%}"
+    if (text == "100%" and value < 1) or (text == "0%" and value > 0):
+        return f"{value:.1%}" if f"{value:.1%}" not in ("100.0%", "0.0%") else f"{value:.2%}"
+    return text

@@ -128,9 +128,12 @@ def _refuse_borrowed_name(data: DictConfig) -> None:
     `data=and data.name=xor` would file the AND table as xor. Nor may a name be written the way
     nnexp names a changed dataset (`circle (noise=0.2)`) or a CSV file's (`patients.csv:sick`):
     a name of one's own must not pass for a name nnexp gave."""
-    base, bracket, _ = data.name.partition(" (")
-    if (bracket and data.name.endswith(")") and re.fullmatch(r"[\w-]+", base) and _preset("data", base)) \
-            or re.fullmatch(r".+\.csv:.+", data.name):
+    # Compared as a reader sees them: case, and spaces around the bracket, aside.
+    look = re.sub(r"\s+", " ", data.name.strip().lower())
+    base, bracket, _ = re.sub(r"\s*\(", " (", look, count=1).partition(" (")
+    if (bracket and look.endswith(")") and re.fullmatch(r"[\w-]+", base)
+            and (_preset("data", base) or _preset("data", base.lower()))) \
+            or re.fullmatch(r"\S+\.\w+:\S+", look):
         raise ConfigError(f"The 'data.name' parameter is written as nnexp names its own datasets and CSV files. "
                           f"Got {data.name!r} instead: give the data a name of its own, e.g. data.name=mine.")
     named = _preset("data", data.name) if re.fullmatch(r"[\w-]+", data.name) else None

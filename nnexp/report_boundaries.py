@@ -16,10 +16,8 @@ import numpy as np
 import pandas as pd
 
 from nnexp.collect import Runs
-from nnexp import options
-from nnexp.comparison import CONFIG_COLUMNS, config_labels
+from nnexp.comparison import config_labels, short_labels, split_features
 from nnexp.data import Dataset
-from nnexp.names import model_words
 from nnexp.network import Network
 from nnexp.planes import RESOLUTION, layer_outputs, plane_rows
 
@@ -46,25 +44,28 @@ def write_boundaries(summary: pd.DataFrame, runs: Runs, folder: Path) -> list[st
         key = (_plane_key(dataset), float(rows["threshold"].iloc[0]))
         planes.setdefault(key, []).append(rows)
         datasets.setdefault(key, dataset)
-    lines, files = [], set()
+    lines, files, titles = [], set(), set()
     for key, groups in planes.items():
         dataset = datasets[key]
         shown = pd.concat(groups[:MAX_ROWS])
-        labels, shared = _labels(shown)
+        labels, shared = short_labels(shown)
         configs = [(title, rows) for title, rows in zip(_titles(groups[:MAX_ROWS], labels), groups[:MAX_ROWS])]
-        names = {rows["data"].iloc[0] for rows in groups}
-        # The data's own name; where the rows differ in it (features), the part they share.
-        name = names.pop() if len(names) == 1 else min(n.partition(" (")[0] for n in names)
+        # The data's name with the features its rows differ in (said in each row) set apart:
+        # every row of a picture has the same points, so the rest of the name is shared.
+        name = " / ".join(sorted({split_features(rows["data"].iloc[0])[0] for rows in groups}))
         if key[1] != 0.5:
             shared += f"{', ' if shared else ': '}threshold={key[1]:g}"
+        if name + shared in titles:  # data nnexp cannot tell apart by name (data.name given): its digest
+            name += f" (data_digest {groups[0]['data_digest'].iloc[0]})"
+        titles.add(name + shared)
         file = f"boundaries_{_slug(name)}"
         file += f"_{len(files) + 1}.png" if f"{file}.png" in files else ".png"
         files.add(file)
         drawn, notes = _draw(dataset, configs, runs, folder / file, f"{name}{shared}", boundaries)
         if not drawn:
-            lines += [f"Decision boundaries on {name}: none drawn ({'; '.join(notes)}).", ""]
+            lines += [f"Decision boundaries on {name}{shared}: none drawn ({'; '.join(notes)}).", ""]
             continue
-        lines += [f"Decision boundaries on {name}: a row per configuration, {SEEDS_SHOWN} of its seeds (those "
+        lines += [f"Decision boundaries on {name}{shared}: a row per configuration, {SEEDS_SHOWN} of its seeds (those "
                   "of median accuracy), training points filled, test points hollow."
                   + (f" The first {MAX_ROWS} of {len(groups)} configurations." if len(groups) > MAX_ROWS else "")
                   + (f" Not drawn: {'; '.join(notes)}." if notes else ""), "", f"![boundaries on {name}]({file})", ""]
@@ -72,7 +73,7 @@ def write_boundaries(summary: pd.DataFrame, runs: Runs, folder: Path) -> list[st
 
 
 def _titles(groups: list[pd.DataFrame], labels: pd.Series) -> list[str]:
-    """Each configuration's row title: its short label (`_labels`), or its label in the
+    """Each configuration's row title: its short label (`short_labels`), or its label in the
     comparison (config_labels) where two configurations would share the short one."""
     short = [labels.loc[rows.index[0]] for rows in groups]
     return [title if short.count(title) == 1 else rows["config"].iloc[0] for title, rows in zip(short, groups)]
@@ -120,45 +121,6 @@ def _draw(dataset: Dataset, configs: list[tuple[str, pd.DataFrame]], runs: Runs,
         dataset.test_targets[:, 0], titles, f"Decision boundaries on {name}", threshold, path,
         axis_names=tuple(dataset.columns[c] for c in columns), columns=SEEDS_SHOWN)
     return True, notes
-
-
-def _labels(rows: pd.DataFrame) -> tuple[pd.Series, str]:
-    """A label per row naming what differs between the picture's configurations (`perceptron`,
-    `two_layer tanh features=x1,x2,x1_squared,x2_squared`), and what they share that is not the
-    notebook's, said once for the title (`: bias, log_loss, batch 10, lr=0.1, 300 epochs`)."""
-    columns = [c for c in CONFIG_COLUMNS if c in rows and c != "log_every"]
-    varying = [c for c in columns if rows[c].nunique(dropna=False) > 1]
-    if "data_digest" in varying and (rows.groupby("data")["data_digest"].nunique() == 1).all():
-        varying.remove("data_digest")  # the data's names tell them apart (as config_labels does)
-    if {"model", "hidden"} <= set(varying) and (rows.groupby("model")["hidden"].nunique() == 1).all():
-        varying.remove("hidden")  # the model's name says its widths (names.model_words)
-        rows = rows.assign(model=[model_words(m, h) for m, h in zip(rows["model"], rows["hidden"])])
-    if "data" in varying:  # said last: `two_layer [8] tanh features=x1,x2,x1_squared,x2_squared`
-        varying = [c for c in varying if c != "data"] + ["data"]
-    base = min(rows["data"], key=len)
-
-    def label(row) -> str:
-        words = []
-        for column in varying:
-            value = row[column]
-            if column == "data":  # `circle (features=...)` in a picture of circle: the change alone
-                if value != base:
-                    words.append(value.removeprefix(base).strip(" ()") if value.startswith(base) else value)
-            elif column == "activation" and row["hidden"] == "[]":
-                continue  # a net without hidden layers has no hidden activation to name
-            elif column in options.COLUMNS:
-                words.append(options.words(column, value))
-            else:
-                words.append(str(value) if column in ("model", "hidden") else f"{column}={value}")
-        return " ".join(words) or str(row["model"])
-
-    first = rows.iloc[0]
-    shared = [] if "model" in varying else [model_words(first["model"], first["hidden"])]
-    shared += [options.words(c, first[c]) for c in options.COLUMNS
-              if c in columns and c not in varying and not options.is_default(c, first[c])]
-    shared += [f"lr={first['lr']:g}"] if "lr" not in varying else []
-    shared += [f"{first['iterations']:,} epochs"] if "iterations" not in varying else []
-    return rows.apply(label, axis=1), (": " + ", ".join(shared)) if shared else ""
 
 
 def _network(record) -> Network:

@@ -105,7 +105,8 @@ def train_and_write(cfg: DictConfig, dataset: Dataset, run_dir: Path) -> pd.Data
     # Written last: a folder with results.csv holds a finished run.
     results.write_csv(result_rows, run_dir / "results.csv")
 
-    if not cfg.model.bias and not (np.ptp(dataset.inputs, axis=0) == 0).any():
+    constant = (np.ptp(dataset.inputs, axis=0) == 0) & (dataset.inputs[0] != 0)  # a column of zeros is no bias
+    if not cfg.model.bias and not constant.any():
         # The truth tables' constant third input stands in for a bias; other data has none.
         summary.log.info("note: the network has no biases (model.bias=false) and its inputs no constant column, "
                          "so every unit's boundary passes through the origin; model.bias=true adds biases")

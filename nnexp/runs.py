@@ -119,7 +119,7 @@ def _read_tables(record: RunRecord) -> None:
     mismatch."""
     recorded = (record.manifest or {}).get("files") or {}
     if not isinstance(recorded, dict) or not all(isinstance(v, str) for v in recorded.values()):
-        raise Unreadable("manifest.json: files is not a list of tables and their sha256 digests")
+        raise Unreadable("manifest.json: files is not an object of tables and their sha256 digests")
     for name, digest in recorded.items():
         file = record.folder / name
         if not file.is_file():
@@ -138,17 +138,20 @@ def _read_tables(record: RunRecord) -> None:
     predictions = read_table(record.folder / "predictions.csv", ["seed", "split", *inputs, "target", "output", "label"])
     record.history = _check_history(history, expected)
     record.dataset = expected["dataset"]
-    if expected["n_test"]:
-        # Test sets came after manifests: a run with one always wrote its manifest and digested
-        # every table in it. Without, nothing vouches for tables a hand may have edited.
+    if expected["n_test"] or (record.folder / "weights.npz").exists():
+        # Test sets and weights.npz came after manifests: a run with either always wrote its
+        # manifest and digested every table in it. Without, nothing vouches for tables (or
+        # weights, which the report draws) that a hand may have edited or swapped.
         missing = [name for name in TABLES if name not in recorded]
         if record.manifest is None or missing:
             what = "no manifest.json" if record.manifest is None else f"manifest.json records no {missing[0]}"
-            raise Unreadable(f"{what}, though every run with a test set writes one with each table's sha256 "
-                             "(removed or edited by hand?)")
+            raise Unreadable(f"{what}, though every run with weights.npz or a test set writes one with each "
+                             "table's sha256 (removed or edited by hand?)")
     record.predictions = _check_predictions(predictions, expected, inputs)
     _check_agreement(record.results, record.history, record.predictions)
-    _check_test_agreement(record.results, record.predictions)
+    # Runs with weights.npz count ties as never right, as their train_accuracy did (older ones
+    # labelled a tie 0); their training rows are checked too.
+    _check_test_agreement(record.results, record.predictions, train=(record.folder / "weights.npz").exists())
 
 
 def _check_agreement(results: pd.DataFrame, history: pd.DataFrame, predictions: pd.DataFrame) -> None:
@@ -168,22 +171,27 @@ def _check_agreement(results: pd.DataFrame, history: pd.DataFrame, predictions: 
                              f"{ok[seed]:.6g}: the tables are not of one run (copied, stale or cut short)")
 
 
-def _check_test_agreement(results: pd.DataFrame, predictions: pd.DataFrame) -> None:
-    """Unreadable unless each seed's test_error and test_accuracy are those of its test rows in
-    predictions.csv (mean |target - output|; outputs strictly on their target's side)."""
-    test = predictions[predictions["split"] == "test"]
-    ok = results[(results["status"] != "diverged") & results["test_error"].notna()].set_index("seed")
-    if test.empty or ok.empty:
-        return
-    error = (test["target"] - test["output"]).abs().groupby(test["seed"]).mean().reindex(ok.index)
-    right = np.where(test["target"] > 0.5, test["output"] > results["threshold"].iloc[0],
-                     test["output"] < results["threshold"].iloc[0])
-    accuracy = pd.Series(right, index=test.index).groupby(test["seed"]).mean().reindex(ok.index)
-    for column, values in (("test_error", error), ("test_accuracy", accuracy)):
+def _check_test_agreement(results: pd.DataFrame, predictions: pd.DataFrame, train: bool = True) -> None:
+    """Unreadable unless each seed's train_accuracy, test_error and test_accuracy are those of
+    its rows in predictions.csv (mean |target - output|; outputs strictly on their target's side)."""
+    threshold = results["threshold"].iloc[0]
+    checks = []
+    for split, columns in (("train", ["train_accuracy"] if train else []), ("test", ["test_error", "test_accuracy"])):
+        if not columns:
+            continue
+        rows = predictions[predictions["split"] == split]
+        ok = results[(results["status"] != "diverged") & results[columns[-1]].notna()].set_index("seed")
+        if rows.empty or ok.empty:
+            continue
+        right = np.where(rows["target"] > 0.5, rows["output"] > threshold, rows["output"] < threshold)
+        figures = {f"{split}_accuracy": pd.Series(right, index=rows.index).groupby(rows["seed"]).mean(),
+                   "test_error": (rows["target"] - rows["output"]).abs().groupby(rows["seed"]).mean()}
+        checks += [(column, figures[column].reindex(ok.index), ok) for column in columns]
+    for column, values, ok in checks:
         wrong = ~np.isclose(values.to_numpy(), ok[column].to_numpy(), rtol=1e-9, atol=1e-12)
         if wrong.any():
             seed = ok.index[wrong][0]
-            raise Unreadable(f"predictions.csv: seed {seed}'s test rows give {column} {values[seed]:.6g}, but "
+            raise Unreadable(f"predictions.csv: seed {seed}'s rows give {column} {values[seed]:.6g}, but "
                              f"results.csv says {ok[column][seed]:.6g}: the tables are not of one run")
 
 

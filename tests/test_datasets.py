@@ -139,6 +139,10 @@ def test_a_bad_data_setting_is_one_line_naming_its_key(settings, message):
      "The 'data.name' parameter is written as nnexp names its own datasets and CSV files."),
     (["data=circle", "data.name=patients.csv:sick"],
      "The 'data.name' parameter is written as nnexp names its own datasets and CSV files."),
+    (["data=circle", "data.name='Circle  (noise=0.2)'"],  # a look-alike: case and spaces aside
+     "The 'data.name' parameter is written as nnexp names its own datasets and CSV files."),
+    (["data=moons", "data.name=d.txt:y"],
+     "The 'data.name' parameter is written as nnexp names its own datasets and CSV files."),
     (["data=and", "data.test_fraction=0.5"],
      "The 'data.test_fraction' parameter holds out part of each class, and class 1 has 1 row of data.targets: "
      "fewer than the two a split needs."),

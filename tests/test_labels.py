@@ -167,3 +167,14 @@ def test_at_a_glance_has_a_grid_of_data_by_network_with_test_accuracy():
     assert "Mean test accuracy" in text and "bias" in text
     # One dataset: no grid, the lines say it all.
     assert glance.grid(pd.DataFrame(rows[:2])) == []
+
+
+def test_features_are_split_from_nnexps_own_data_names_only():
+    from nnexp.comparison import split_features
+    from nnexp.glance import _percent
+
+    assert split_features("circle (noise=0.2, features=x1,x1_squared)") == ("circle (noise=0.2)", "features=x1,x1_squared")
+    assert split_features("circle (features=x1,x2)") == ("circle", "features=x1,x2")
+    assert split_features("heart (1).csv:y") == ("heart (1).csv:y", "")
+    assert split_features("ring (perceptron)") == ("ring (perceptron)", "")
+    assert [_percent(v) for v in (0.97, 0.996, 1.0, 0.001, float("nan"))] == ["97%", "99.6%", "100%", "0.1%", "none"]

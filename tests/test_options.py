@@ -106,7 +106,8 @@ def summary_rows(**settings):
 def test_an_option_shared_by_every_row_is_still_named():
     summary = pd.DataFrame([summary_rows(seed=0, activation="tanh", l2=0.01),
                             summary_rows(seed=1, activation="tanh", l2=0.01, model="mlp")])
-    assert config_labels(summary).tolist() == ["two_layer tanh l2=0.01", "mlp tanh l2=0.01"]
+    # mlp's config has [8, 8]: an mlp of [4] is said with its widths.
+    assert config_labels(summary).tolist() == ["two_layer tanh l2=0.01", "mlp [4] tanh l2=0.01"]
 
 
 def test_runs_differing_in_any_option_are_separate_rows():

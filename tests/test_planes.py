@@ -53,12 +53,12 @@ def test_a_2d_run_writes_its_test_figures_and_its_pictures(tmp_path):
     results.to_csv(run / "results.csv", index=False)
     manifest = (run / "manifest.json").read_text()
     (run / "manifest.json").unlink()
-    assert read_run(run).reason.startswith("no manifest.json, though every run with a test set writes one")
+    assert read_run(run).reason.startswith("no manifest.json, though every run with weights.npz or a test set")
     fields = json.loads(manifest)
     del fields["files"]["results.csv"]
     (run / "manifest.json").write_text(json.dumps(fields))
     assert "manifest.json records no results.csv" in read_run(run).reason
-    with pytest.raises(Exception, match="predictions.csv: seed 0's test rows give test_accuracy"):
+    with pytest.raises(Exception, match="predictions.csv: seed 0's rows give test_accuracy"):
         _check_test_agreement(results, predictions)
 
 

@@ -521,3 +521,13 @@ def test_a_name_holding_a_literal_dollar_brace_reads_back_as_the_run_resolved_it
     record = runs.read_run(run_dir)
     assert record.status == "finished", record.reason
     assert record.results["data"].tolist() == ["${y}"]
+
+
+def test_a_run_with_weights_but_no_manifest_is_never_trusted(tmp_path):
+    """weights.npz came after manifests: a run that has it and lacks its manifest was tampered
+    with, and the report would draw weights nothing vouches for."""
+    run = make_run(tmp_path / "run")
+    assert runs.read_run(run).status == runs.FINISHED  # a run from before weights and manifests
+    np.savez(run / "weights.npz", W0=np.zeros((1, 3, 4)))
+    record = runs.read_run(run)
+    assert record.status == runs.UNREADABLE and record.reason.startswith("no manifest.json")
