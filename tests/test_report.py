@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from conftest import crashing_at, run_cli
-from nnexp import glance, report
+from nnexp import glance
 from nnexp import sweep as sweep_callback
 from nnexp.collect import collect
 from nnexp.comparison import config_labels, error_curves, repeated_seeds
