@@ -31,19 +31,12 @@ from nnexp.data import build  # noqa: E402
 from nnexp.network import Network  # noqa: E402
 from nnexp.train import fit  # noqa: E402
 
+from bench_sweep import best  # noqa: E402  (this folder is on sys.path when a script of it runs)
+
 DATA = {"name": "circle", "generator": "circle", "n_samples": 200, "noise": 0.1, "seed": 0, "test_fraction": 0.5,
         "features": ["x1", "x2"]}
 TRAIN = {"iterations": 300, "lr": 0.1, "log_every": 10, "loss": "log_loss", "batch_size": 10, "shuffle": True}
 SEEDS = list(range(20))
-
-
-def best(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def whole_run(folder: Path) -> dict[str, float]:

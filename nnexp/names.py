@@ -79,7 +79,8 @@ def run_name(config: DictConfig) -> str:
     widths = OmegaConf.to_container(config.model.hidden)
     if preset is None or model != preset.get("name") or widths != preset.get("hidden"):
         model += "".join(f"-{width}" for width in widths)
-    model = " ".join([model, *changed(effective(from_config(config), _n_samples(config.data)))])  # two_layer tanh bias -> two_layer-tanh-bias
+    n_samples = _n_samples(config.data, OmegaConf.select(config, "hydra.runtime.cwd"))
+    model = " ".join([model, *changed(effective(from_config(config), n_samples))])  # two_layer tanh bias -> two_layer-tanh-bias
     return f"{_slug(model)}_{_slug(data_name(config.data, choices.get('data')))}"
 
 
@@ -95,13 +96,13 @@ def model_words(model: str, hidden: object) -> str:
     return f"{model} {compact(widths) if widths else '[]'}".replace(",", ", ")
 
 
-def _n_samples(data: DictConfig) -> int:
+def _n_samples(data: DictConfig, cwd: str | None) -> int:
     """Rows the network trains on, for `effective`'s full batch (0 if the data cannot be built:
-    the run is refused for it anyway)."""
+    the run is refused for it anyway). cwd: the launch folder, a relative data.path's."""
     from nnexp.data import build  # nnexp.data imports this module's neighbours; built only here
 
     try:
-        return len(build(OmegaConf.to_container(data, resolve=True)).inputs)
+        return len(build(OmegaConf.to_container(data, resolve=True), cwd=cwd).inputs)
     except (ConfigError, OmegaConfBaseException, KeyError, TypeError, ValueError):
         return 0
 

@@ -47,6 +47,16 @@ def layer_outputs(network: Network, replicas: np.ndarray, inputs: np.ndarray, la
         return forward(weights, inputs, biases, network.activation_function())[layer]
 
 
+def panel_title(row) -> str:
+    """A results.csv row (a namedtuple) as a panel's title: `seed 3: train 100%, test 97%`;
+    a diverged seed says so, a saturated one is marked."""
+    if row.status == "diverged":
+        return f"seed {row.seed}: diverged"
+    test = f", test {row.test_accuracy:.0%}" if row.test_accuracy == row.test_accuracy else ""
+    flag = " (saturated)" if row.status == "saturated" else ""
+    return f"seed {row.seed}: train {row.train_accuracy:.0%}{test}{flag}"
+
+
 def draw_run(network: Network, dataset: Dataset, accuracy: np.ndarray, titles: list[str], suptitle: str,
              threshold: float, run_dir: Path) -> list[str]:
     """decision_boundary.png for up to PANELS replicas (the median-accuracy ones beyond that),

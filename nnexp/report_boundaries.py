@@ -19,7 +19,7 @@ from nnexp.collect import Runs
 from nnexp.comparison import config_labels, short_labels, split_features
 from nnexp.data import Dataset
 from nnexp.network import Network
-from nnexp.planes import RESOLUTION, layer_outputs, plane_rows
+from nnexp.planes import RESOLUTION, layer_outputs, panel_title, plane_rows
 
 SEEDS_SHOWN = 4  # per configuration: those of median accuracy (nnexp.boundaries.select_panels)
 MAX_ROWS = 10  # configurations per picture, as the report's other plots
@@ -107,7 +107,7 @@ def _draw(dataset: Dataset, configs: list[tuple[str, pd.DataFrame]], runs: Runs,
             continue
         for row, output in zip(chosen.itertuples(index=False), row_outputs):
             outputs.append(output)
-            titles.append(f"{config}\n{_scores(row)}")
+            titles.append(f"{config}\n{panel_title(row)}")
         blanks = SEEDS_SHOWN - len(row_outputs)  # a configuration with fewer seeds: empty slots
         outputs += [np.zeros((RESOLUTION, RESOLUTION))] * blanks
         titles += [None] * blanks
@@ -129,15 +129,6 @@ def _network(record) -> Network:
     with np.load(record.folder / "weights.npz") as arrays:
         return Network(model["hidden"], model.get("activation", "sigmoid"), model.get("bias", False)).load(
             dict(arrays))
-
-
-def _scores(row) -> str:
-    """`seed 3: train 100%, test 97%`."""
-    if row.status == "diverged":
-        return f"seed {row.seed}: diverged"
-    test = f", test {row.test_accuracy:.0%}" if row.test_accuracy == row.test_accuracy else ""
-    flag = " (saturated)" if row.status == "saturated" else ""
-    return f"seed {row.seed}: train {row.train_accuracy:.0%}{test}{flag}"
 
 
 def _plane_key(dataset: Dataset) -> str:

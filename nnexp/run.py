@@ -100,7 +100,7 @@ def train_and_write(cfg: DictConfig, dataset: Dataset, run_dir: Path) -> pd.Data
         rate = f", lr={cfg.train.lr:g}" if cfg.train.lr != 1.0 else ""  # the notebook's step unsaid
         title = f"{name} on {dataset.name}{rate}, {summary.seeds_text(seeds)}"
         plots.error_curve(history, network.seeds_, title, run_dir / "error_curve.png", loss=cfg.train.loss)
-        planes.draw_run(network, dataset, _accuracy(result_rows), _panel_titles(result_rows), title, cfg.threshold,
+        planes.draw_run(network, dataset, _accuracy(result_rows), [planes.panel_title(row) for row in result_rows.itertuples()], title, cfg.threshold,
                         run_dir)
     # Written last: a folder with results.csv holds a finished run.
     results.write_csv(result_rows, run_dir / "results.csv")
@@ -119,19 +119,6 @@ def _accuracy(rows: pd.DataFrame) -> np.ndarray:
     without a test set."""
     column = "test_accuracy" if rows["test_accuracy"].notna().any() else "train_accuracy"
     return rows[column].to_numpy(dtype=float)
-
-
-def _panel_titles(rows: pd.DataFrame) -> list[str]:
-    """`seed 3: train 100%, test 97%` per replica; a diverged one says so."""
-    titles = []
-    for row in rows.itertuples():
-        if row.status == "diverged":
-            titles.append(f"seed {row.seed}: diverged")
-            continue
-        test = f", test {row.test_accuracy:.0%}" if not np.isnan(row.test_accuracy) else ""
-        flag = " (saturated)" if row.status == "saturated" else ""
-        titles.append(f"seed {row.seed}: train {row.train_accuracy:.0%}{test}{flag}")
-    return titles
 
 
 if __name__ == "__main__":

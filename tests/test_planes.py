@@ -15,7 +15,8 @@ from nnexp import report
 from nnexp.data import build
 from nnexp.network import Network
 from nnexp.planes import layer_outputs, plane_rows
-from nnexp.runs import FINISHED, UNREADABLE, _check_test_agreement, read_run
+from nnexp.run_tables import check_figures
+from nnexp.runs import FINISHED, UNREADABLE, read_run
 
 TANH = ["model.hidden=[4]", "model.activation=tanh", "model.bias=true", "train.loss=log_loss",
         "train.batch_size=20", "train.log_every=10"]
@@ -59,7 +60,7 @@ def test_a_2d_run_writes_its_test_figures_and_its_pictures(tmp_path):
     (run / "manifest.json").write_text(json.dumps(fields))
     assert "manifest.json records no results.csv" in read_run(run).reason
     with pytest.raises(Exception, match="predictions.csv: seed 0's rows give test_accuracy"):
-        _check_test_agreement(results, predictions)
+        check_figures(results, predictions)
 
 
 def test_a_csv_run_is_read_back_and_a_changed_file_makes_it_stale(tmp_path, capsys):
