@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from nnexp import planes, plots, results  # noqa: E402
 from nnexp.data import build  # noqa: E402
 from nnexp.network import Network  # noqa: E402
-from nnexp.train import fit  # noqa: E402
+from nnexp.training import fit  # noqa: E402
 
 from bench_sweep import best  # noqa: E402  (this folder is on sys.path when a script of it runs)
 

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from nnexp.network import Network  # noqa: E402
 from nnexp.notebook import perceptron_loop, two_layer_loop  # noqa: E402
-from nnexp.train import fit  # noqa: E402
+from nnexp.training import fit  # noqa: E402
 
 X_INT = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]])  # the notebook's own arrays
 Y_INT = np.array([[0, 1, 1, 0]]).T

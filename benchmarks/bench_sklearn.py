@@ -51,7 +51,7 @@ from sklearn.preprocessing import LabelBinarizer
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from nnexp.network import Network  # noqa: E402
-from nnexp.train import fit  # noqa: E402
+from nnexp.training import fit  # noqa: E402
 
 HIDDEN, ACTIVATION, BATCH = [8], "tanh", 10
 LOG_EVERY = 100  # conf/config.yaml's train.log_every

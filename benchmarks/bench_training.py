@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from nnexp.network import Network  # noqa: E402
 from nnexp.notebook import perceptron_loop, two_layer_loop  # noqa: E402
-from nnexp.train import fit  # noqa: E402
+from nnexp.training import fit  # noqa: E402
 
 # The notebook's arrays are ints, which NumPy converts to floats in every np.dot; the stricter
 # baseline, the same loop on float arrays, is timed too.

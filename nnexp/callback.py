@@ -107,7 +107,7 @@ class NnexpCallback(Callback):
         plan = resume.make_plan(config, sweep)
         self.progress.start(sweep, plan.n_jobs, len(plan.finished))
         if not plan.to_run:  # every job had finished: no job will end to write the report
-            self.progress.write_and_print(sweep)
+            self.progress.write_and_print(sweep, plots=OmegaConf.select(config, "report_plots", default=True))
 
     def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs) -> None:
         try:
@@ -135,7 +135,8 @@ class NnexpCallback(Callback):
             manifest.finish(run, "failed" if failure else "finished", failure, _resolved(config))
         if config.hydra.mode == RunMode.MULTIRUN:
             overrides = " ".join(job_key(as_written(config.hydra.overrides.task)))
-            self.progress.job_end(Path(config.hydra.sweep.dir), run, overrides, failure)
+            self.progress.job_end(Path(config.hydra.sweep.dir), run, overrides, failure,
+                                  plots=OmegaConf.select(config, "report_plots", default=True))
 
     @_refusing
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:

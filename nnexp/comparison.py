@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from nnexp import options
+from nnexp import options, stats
 from nnexp.names import model_words
 from nnexp.collect import Runs
 
@@ -42,40 +42,72 @@ def with_probe_outputs(runs: Runs) -> pd.DataFrame:
 
 
 def comparison_table(summary: pd.DataFrame) -> pd.DataFrame:
-    """One row per configuration, the seed left out: how the seeds' results spread.
+    """One row per configuration, the seed left out: how the seeds' results spread, and how
+    sure each figure is (nnexp.stats: 95% intervals).
 
-    success_rate is the share of seeds whose training accuracy is 1.0 (a diverged seed fails).
-    With a test set, test_accuracy_mean/std/min/max over the n_tested seeds that have one.
-    n_saturated counts seeds with an output stuck at exactly 0 or 1 (figures kept, flagged).
+    success_rate is the share of seeds whose training accuracy is 1.0 (a diverged seed fails),
+    with its Wilson interval success_rate_low/high. Each mean has a bootstrap interval
+    (`final_error_mean_low/high`, ...), and the figures a comparison is read by have medians
+    with theirs too (`test_accuracy_median_low/high`, `epochs_to_fit_median_low/high`). With a
+    test set, test_accuracy over the n_tested seeds that have one. n_saturated counts seeds with
+    an output stuck at exactly 0 or 1 (figures kept, flagged).
     """
-    groups = summary.groupby([c for c in CONFIG_COLUMNS if c in summary], sort=False, dropna=False)
+    keys = [c for c in CONFIG_COLUMNS if c in summary]
+    groups = summary.groupby(keys, sort=False, dropna=False)
     table = groups.agg(
         n_seeds=("seed", "size"),
         # Fewer than n_seeds when runs trained a seed twice (report.repeated_seeds lists them).
         n_distinct_seeds=("seed", "nunique"),
-        final_error_mean=("final_error", "mean"),
-        final_error_std=("final_error", "std"),
-        final_error_min=("final_error", "min"),
-        final_error_max=("final_error", "max"),
-        train_accuracy_mean=("train_accuracy", "mean"),
-        success_rate=("train_accuracy", lambda accuracy: (accuracy == 1.0).mean()),
-        # Over the seeds that fitted: the first logged epoch from which accuracy stayed at 1.0.
-        epochs_to_fit_median=("epochs_to_fit", "median"),
-        n_epochs_to_fit=("epochs_to_fit", "count"),  # runs made before nnexp measured it have none
-        n_diverged=("status", lambda status: (status == "diverged").sum()),
-        n_saturated=("status", lambda status: (status == "saturated").sum()),
+        n_success=("train_accuracy", lambda accuracy: int((accuracy == 1.0).sum())),
     )
+    table["success_rate"] = table["n_success"] / table["n_seeds"]
+    table[["success_rate_low", "success_rate_high"]] = [stats.wilson(k, n) for k, n in
+                                                       zip(table["n_success"], table["n_seeds"])]
+    table = table.join(_spread(groups, "final_error", ["mean", "std", "min", "max"], intervals=["mean", "median"]))
+    if "final_loss" in summary:
+        table = table.join(_spread(groups, "final_loss", ["mean"], intervals=["mean"]))
+    table["train_accuracy_mean"] = groups["train_accuracy"].mean()
+    # Over the seeds that fitted: the first logged epoch from which accuracy stayed at 1.0.
+    table = table.join(_spread(groups, "epochs_to_fit", ["median", "mean"], intervals=["median", "mean"]))
+    table["n_epochs_to_fit"] = groups["epochs_to_fit"].count()  # runs made before nnexp measured it have none
+    table["n_diverged"] = groups["status"].agg(lambda status: int((status == "diverged").sum()))
+    table["n_saturated"] = groups["status"].agg(lambda status: int((status == "saturated").sum()))
     if "test_accuracy" in summary and summary["test_accuracy"].notna().any():
         # Held-out accuracy over the seeds that have it: a diverged seed has none (n_diverged says so).
-        stats = groups["test_accuracy"].agg(["mean", "std", "min", "max", "count"])
-        stats.columns = ["test_accuracy_mean", "test_accuracy_std", "test_accuracy_min", "test_accuracy_max",
-                         "n_tested"]
-        table = table.join(stats)
+        table = table.join(_spread(groups, "test_accuracy", ["mean", "std", "min", "max", "median"],
+                                   intervals=["mean", "median"]))
+        table["n_tested"] = groups["test_accuracy"].count()
     for column in [c for c in summary.columns if c.startswith("probe") and c.endswith("_output")]:
-        stats = groups[column].agg(["mean", "std", "min", "max"])
-        stats.columns = [f"{column}_{stat}" for stat in stats.columns]
-        table = table.join(stats)
+        table = table.join(_spread(groups, column, ["mean", "std", "min", "max"]))
     return table.reset_index()
+
+
+def _spread(groups, column: str, statistics: list[str], intervals: tuple[str, ...] = ()) -> pd.DataFrame:
+    """`column`'s statistics per group (`final_error_mean`, ...), each of `intervals` (mean,
+    median) with its 95% bootstrap interval after it (`final_error_mean_low`, `..._high`)."""
+    table = groups[column].agg(statistics)
+    table.columns = [f"{column}_{statistic}" for statistic in statistics]
+    for statistic in intervals:
+        name = f"{column}_{statistic}"
+        if name not in table:
+            table[name] = groups[column].agg(statistic)
+        ends = groups[column].agg(lambda values, statistic=statistic: stats.bootstrap(values.to_numpy(), statistic))
+        at = table.columns.get_loc(name) + 1
+        table.insert(at, f"{name}_low", [low for low, _ in ends])
+        table.insert(at + 1, f"{name}_high", [high for _, high in ends])
+    return table
+
+
+def primary_metric(table: pd.DataFrame) -> tuple[str, bool]:
+    """(metric, higher_is_better) that comparisons of `table`'s configurations are read by:
+    test accuracy when every row has a test set, else the final training error, mean
+    |target - output|. Not the loss: a sum of squares over 4 rows and a mean log loss over 100,
+    or a loss with a weight penalty and one without, do not compare, and configurations that
+    differ in those are compared all the same. table: results rows or comparison rows."""
+    for column in ("test_accuracy", "test_accuracy_mean"):
+        if column in table and len(table) and table[column].notna().all():
+            return "test_accuracy", True
+    return "final_error", False
 
 
 def config_labels(summary: pd.DataFrame) -> pd.Series:

@@ -27,7 +27,7 @@ from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
 from nnexp.network import ACTIVATIONS, INITS
 from nnexp.options import DEFAULTS
-from nnexp.train import LOSSES, OPTIMIZERS
+from nnexp.training import LOSSES, OPTIMIZERS
 
 
 class ConfigError(CompactHydraException):
@@ -93,10 +93,10 @@ class TrainConfig:
     iterations: int = MISSING
     lr: float = MISSING
     log_every: int = MISSING
-    loss: str = MISSING  # nnexp.train.LOSSES
+    loss: str = MISSING  # nnexp.training.LOSSES
     batch_size: Optional[int] = MISSING  # None: the whole training set
     shuffle: bool = MISSING
-    optimizer: str = MISSING  # nnexp.train.OPTIMIZERS
+    optimizer: str = MISSING  # nnexp.training.OPTIMIZERS
     momentum: float = MISSING
     l2: float = MISSING
     beta1: float = MISSING
@@ -113,6 +113,7 @@ class Config:
     replicas: int = MISSING  # networks trained together: seeds seed, seed+1, ..., seed+replicas-1
     threshold: float = MISSING
     plot: bool = MISSING  # draw the run's error_curve.png
+    report_plots: bool = MISSING  # draw the sweep report's pictures
     resume: bool = MISSING  # a sweep (-m) into its own folder again: skip its finished jobs, run the rest
 
 

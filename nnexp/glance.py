@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from nnexp.comparison import config_labels, short_labels, split_features
+from nnexp import options
+from nnexp.comparison import CONFIG_COLUMNS, config_labels, short_labels, split_features
+
+nan = float("nan")
+
 
 def markdown(table: pd.DataFrame) -> str:
     """A pipe table, without pandas' optional `tabulate` dependency."""
@@ -24,6 +28,17 @@ def markdown(table: pd.DataFrame) -> str:
 
 
 
+def shared_settings(comparison: pd.DataFrame) -> tuple[list[str], str]:
+    """The settings every row shares, and a line that says them once: `data=xor, lr=1.0, ...`.
+    A shared data_digest is left out of the line: the data's name says it to a reader; so are
+    options at the notebook's defaults, and the others are said in words (`tanh, bias`)."""
+    shared = [c for c in CONFIG_COLUMNS if c in comparison and comparison[c].nunique(dropna=False) == 1]
+    said = [options.words(c, comparison[c].iloc[0]) if c in options.COLUMNS else f"{c}={comparison[c].iloc[0]}"
+            for c in shared if c != "data_digest"
+            and not (c in options.COLUMNS and options.is_default(c, comparison[c].iloc[0]))]
+    return shared, ", ".join(said)
+
+
 def lines(comparison: pd.DataFrame) -> list[tuple[str, str]]:
     """(configuration, what its seeds did): how many learned the training set, and the spread of
     the final error and probe output, the questions a sweep over seeds is usually asked."""
@@ -35,17 +50,22 @@ def lines(comparison: pd.DataFrame) -> list[tuple[str, str]]:
                    f"once are counted each time)") if distinct < row.n_seeds \
             else f"{row.n_seeds} seed{'s' * (row.n_seeds != 1)}"
         text = f"learned the training set (accuracy 1.0) at {solved} of {counted}"
+        if row.n_seeds > 1:  # one seed is no estimate of a rate
+            text += f" ({row.success_rate:.0%}, 95% CI {_percent_range(row.success_rate_low, row.success_rate_high)})"
         # getattr: a comparison.csv written before nnexp measured it has no epochs_to_fit_median.
         epochs = getattr(row, "epochs_to_fit_median", float("nan"))
         if solved and epochs == epochs:
             measured = getattr(row, "n_epochs_to_fit", solved)
-            text += f", in a median {epochs:,.0f} epochs" + (
-                "" if measured == solved else f" (of the {measured} seeds whose runs recorded it)")
+            low, high = getattr(row, "epochs_to_fit_median_low", nan), getattr(row, "epochs_to_fit_median_high", nan)
+            text += f", in a median {epochs:,.0f} epochs" + (f" (95% CI {low:,.0f}-{high:,.0f})" if low == low else "")
+            text += "" if measured == solved else f" (of the {measured} seeds whose runs recorded it)"
         text += f"; final error {_spread(row.final_error_min, row.final_error_max)}"
         tested = getattr(row, "n_tested", 0)
         if tested == tested and tested:  # nan: this configuration held out no test set
-            text += (f"; test accuracy {row.test_accuracy_mean:.1%} on average, "
-                     f"{_percent_spread(row.test_accuracy_min, row.test_accuracy_max)}")
+            low, high = getattr(row, "test_accuracy_mean_low", nan), getattr(row, "test_accuracy_mean_high", nan)
+            text += (f"; test accuracy {row.test_accuracy_mean:.1%} on average"
+                     + (f" (95% CI {_percent_range(low, high, 1)})" if low == low else "")
+                     + f", {_percent_spread(row.test_accuracy_min, row.test_accuracy_max)}")
         if "probe_output_min" in comparison.columns and row.probe_output_min == row.probe_output_min:
             text += f"; probe output {_spread(row.probe_output_min, row.probe_output_max)}"
         # getattr: a comparison.csv written before saturation was counted has no n_saturated.
@@ -63,8 +83,14 @@ def section(comparison: pd.DataFrame) -> list[str]:
     several datasets, the grid of data x network."""
     if comparison.empty:
         return []
-    return ["## At a glance", "", *(f"- **{label}**: {text}" for label, text in lines(comparison)), "",
-            *grid(comparison)]
+    # Numbered as comparison.csv's rows, as the pictures number their columns where names do not fit.
+    return ["## At a glance", "", *(f"{k}. **{label}**: {text}" for k, (label, text) in
+                                    enumerate(lines(comparison), start=1)), "", *grid(comparison)]
+
+
+def _percent_range(low: float, high: float, digits: int = 0) -> str:
+    """`53-89%`; `94.1-96.3%` with digits=1."""
+    return f"{low * 100:.{digits}f}-{high * 100:.{digits}f}%"
 
 
 def _percent_spread(low: float, high: float) -> str:
@@ -127,3 +153,48 @@ def _percent(value: float) -> str:
     if (text == "100%" and value < 1) or (text == "0%" and value > 0):
         return f"{value:.1%}" if f"{value:.1%}" not in ("100.0%", "0.0%") else f"{value:.2%}"
     return text
+
+
+def brief(comparison: pd.DataFrame) -> pd.DataFrame:
+    """The few columns that answer a comparison's question, as text, a row per configuration:
+    configuration, seeds, how many learned the training set (with its 95% interval), test
+    accuracy (mean, 95% interval) where there is a test set, the final training error (median,
+    95% interval) where some configuration has none, epochs to fit (median, 95% interval), and
+    the probe's output across seeds. comparison.csv holds every column."""
+    def interval(value, low, high, text) -> str:
+        if value != value:
+            return ""
+        return text(value) + (f" ({text(low)}-{text(high)})" if low == low else "")
+
+    table = pd.DataFrame({"#": range(1, len(comparison) + 1), "configuration": config_labels(comparison).to_numpy(),
+                          "seeds": comparison["n_seeds"].to_numpy()})
+    table["learned"] = [f"{k}/{n} ({_percent_range(low, high)})" if n > 1 else f"{k}/{n}" for k, n, low, high in
+                        zip(comparison["n_success"], comparison["n_seeds"], comparison["success_rate_low"],
+                            comparison["success_rate_high"])]
+    tested = "test_accuracy_mean" in comparison
+    if tested:
+        table["test accuracy"] = [interval(v, low, high, lambda x: f"{x:.1%}") for v, low, high in zip(
+            comparison["test_accuracy_mean"], comparison["test_accuracy_mean_low"],
+            comparison["test_accuracy_mean_high"])]
+    if not tested or comparison["test_accuracy_mean"].isna().any():
+        table["final error"] = [interval(v, low, high, lambda x: f"{x:.2g}") for v, low, high in zip(
+            comparison["final_error_median"], comparison["final_error_median_low"],
+            comparison["final_error_median_high"])]
+    table["epochs to fit"] = [interval(v, low, high, lambda x: f"{x:,.0f}") for v, low, high in zip(
+        comparison["epochs_to_fit_median"], comparison["epochs_to_fit_median_low"],
+        comparison["epochs_to_fit_median_high"])]
+    for column in [c for c in comparison if c.startswith("probe") and c.endswith("_output_min")]:
+        name = column.removesuffix("_output_min").replace("probe", "probe ").strip()
+        table[f"{name} output"] = ["" if low != low else _spread(low, high) for low, high in
+                                   zip(comparison[column], comparison[column.replace("_min", "_max")])]
+    return table
+
+
+def brief_key(table: pd.DataFrame) -> str:
+    """What brief's columns say, for a line under the table."""
+    said = {"learned": "learned: seeds that learned the training set (accuracy 1.0), with the rate's 95% interval",
+            "test accuracy": "test accuracy: mean over the seeds",
+            "final error": "final error: median over the seeds of mean |target - output| on the training set",
+            "epochs to fit": "epochs to fit: median over the seeds that learned"}
+    return "; ".join(text for column, text in said.items() if column in table) + \
+        "; each with its 95% interval in brackets"

@@ -69,7 +69,8 @@ def run_name(config: DictConfig) -> str:
     """A single run's folder name after its time: `two_layer_xor`, and what was changed from the
     configs chosen, so that the name says what was trained: `two_layer-8_xor` for
     model.hidden=[8], `two_layer-tanh-bias_xor` for options other than the notebook's
-    (nnexp.options), `two_layer_xor-targets-1-0-0-1` for XNOR made from xor. Letters, digits and
+    (nnexp.options), `two_layer-lr0.5-2000ep_xor` for a step size and epochs other than
+    conf/config.yaml's, `two_layer_xor-targets-1-0-0-1` for XNOR made from xor. Letters, digits and
     `._-` only, which every shell and file system takes as they are."""
     choices = config.hydra.runtime.choices
     if OmegaConf.select(config, "model") is None:  # `--cfg hydra` shows Hydra's part of a config only
@@ -80,8 +81,24 @@ def run_name(config: DictConfig) -> str:
     if preset is None or model != preset.get("name") or widths != preset.get("hidden"):
         model += "".join(f"-{width}" for width in widths)
     n_samples = _n_samples(config.data, OmegaConf.select(config, "hydra.runtime.cwd"))
-    model = " ".join([model, *changed(effective(from_config(config), n_samples))])  # two_layer tanh bias -> two_layer-tanh-bias
+    model = " ".join([model, *changed(effective(from_config(config), n_samples)),  # two_layer tanh bias
+                      *_steps(config.train)])  # -> two_layer-tanh-bias-lr0.5-2000ep
     return f"{_slug(model)}_{_slug(data_name(config.data, choices.get('data')))}"
+
+
+def _steps(train: DictConfig) -> list[str]:
+    """`lr0.5`, `2000ep`: the step size and epochs where they are not conf/config.yaml's, so that
+    runs of one model at several rates are not folders of one name."""
+    defaults = _train_defaults()
+    return ([f"lr{train.lr:g}"] if train.lr != defaults.get("lr") else []) + \
+        ([f"{train.iterations}ep"] if train.iterations != defaults.get("iterations") else [])
+
+
+def _train_defaults() -> dict:
+    try:
+        return dict(OmegaConf.to_container(OmegaConf.load(CONF / "config.yaml")).get("train") or {})
+    except (OSError, yaml.YAMLError, OmegaConfBaseException, AttributeError):
+        return {}
 
 
 def model_words(model: str, hidden: object) -> str:

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-# Keys that never tell two runs apart: `resume` changes how a sweep runs, not what it trains.
-NOT_IDENTITY = ["resume"]
+# Keys that never tell two runs apart: `resume` changes how a sweep runs, `report_plots` what its
+# report draws, not what it trains.
+NOT_IDENTITY = ["resume", "report_plots"]
 
 
 def as_written(node: DictConfig | ListConfig) -> list[str] | dict[str, str]:

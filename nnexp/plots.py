@@ -1,4 +1,5 @@
-"""Plots, readable at a glance: the error curve of a run, and a sweep's curves and per-seed results.
+"""Plots, readable at a glance: the error curve of a run, and the axes, formats and saving every
+picture shares (the sweep report's pictures are nnexp.plots_sweep's).
 
 Drawn with matplotlib's object API on an Agg canvas, not pyplot: no GUI backend is chosen or
 started, no global figure state is kept between calls, and it works on machines with no screen.
@@ -6,7 +7,9 @@ started, no global figure state is kept between calls, and it works on machines 
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import textwrap
 import sys
 import warnings
@@ -38,18 +41,19 @@ def _import_matplotlib() -> None:
 
 
 _import_matplotlib()
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch
-from matplotlib.ticker import LogFormatter, NullLocator, StrMethodFormatter
+from matplotlib.figure import Figure  # noqa: E402 (after _import_matplotlib)
+from matplotlib.font_manager import FontProperties  # noqa: E402 (after _import_matplotlib)
+from matplotlib.textpath import text_to_path  # noqa: E402 (after _import_matplotlib)
+from matplotlib.ticker import LogFormatter, NullLocator, StrMethodFormatter  # noqa: E402 (after _import_matplotlib)
 
-from nnexp.results import atomic_path
-from nnexp.train import History
+from nnexp.results import atomic_path  # noqa: E402 (after _import_matplotlib)
+from nnexp.training import History  # noqa: E402 (after _import_matplotlib)
 
 # With more replicas than this, single lines become a blur: draw the median and bands instead.
 MAX_LINES = 10
 
 
-# How the run plot's loss axis names each loss (nnexp.train).
+# How the run plot's loss axis names each loss (nnexp.training).
 LOSS_LABELS = {"squared_error": "loss minimised: 1/2 sum (target - output)^2",
                "log_loss": "loss minimised: log loss (cross-entropy)"}
 
@@ -62,7 +66,9 @@ def error_curve(history: History, seeds: np.ndarray, title: str, path: Path, los
     history.error, history.loss: (n_replicas, n_points); one line per seed, or a median with
     bands for many. A history without a loss draws the error alone; one with a test set draws
     the test error dashed beside the training error (not the test loss: a sum of squares over
-    another number of rows would not compare).
+    another number of rows would not compare). When the logged epochs span two decades or more
+    (epoch_axis), the epoch axis is log-scaled and the point at epoch 0, before any step, is left
+    out: each curve starts at the first logged epoch, train.log_every.
     """
     # Fixed margins, not layout="constrained": the constrained solver costs more than the
     # drawing itself on a plot this simple, and every job of a sweep draws one.
@@ -76,30 +82,33 @@ def error_curve(history: History, seeds: np.ndarray, title: str, path: Path, los
     figure.subplots_adjust(left=0.14, right=0.97, bottom=0.5 / figure.get_figheight(),
                            top=1 - (0.13 + 0.22 * title_lines) / figure.get_figheight(), hspace=0.12)
     axes_list = figure.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
+    drawn, log_epochs = epoch_axis(history.iterations)
+    iterations = history.iterations[drawn]
     for axes, (values, ylabel, test) in zip(axes_list, panels):
         # Plot only positive values: a replica whose outputs hit 0 and 1 exactly has error 0,
         # which a log axis cannot show, and a diverged one has nan.
+        final = values[:, -1]
+        values, test = values[:, drawn], None if test is None else test[:, drawn]
         shown = np.where(values > 0, values, np.nan)
         test_shown = None if test is None else np.where(test > 0, test, np.nan)
         train = " train" if test is not None else ""
         if len(seeds) <= MAX_LINES:
-            for i, (seed, curve, final) in enumerate(zip(seeds, shown, values[:, -1])):
-                line, = axes.plot(history.iterations, curve, linewidth=1.5,
-                                  label=f"seed {seed}{train}: final {final:.3g}")
+            for i, (seed, curve, last) in enumerate(zip(seeds, shown, final)):
+                line, = axes.plot(iterations, curve, linewidth=1.5, label=f"seed {seed}{train}: final {last:.3g}")
                 if test_shown is not None:  # dashed, in its seed's colour: the held-out rows
-                    axes.plot(history.iterations, test_shown[i], linewidth=1.5, linestyle="--", color=line.get_color(),
+                    axes.plot(iterations, test_shown[i], linewidth=1.5, linestyle="--", color=line.get_color(),
                               label=f"seed {seed} test: final {test[i, -1]:.3g}")
         else:
             low, q1, median, q3, high = _percentiles(shown, [0, 25, 50, 75, 100])
-            axes.fill_between(history.iterations, low, high, alpha=0.2, label="min to max")
-            axes.fill_between(history.iterations, q1, q3, alpha=0.4, label="middle half of seeds")
-            axes.plot(history.iterations, median, linewidth=1.5, label=f"median of {len(seeds)} seeds{train}")
+            axes.fill_between(iterations, low, high, alpha=0.2, label="min to max")
+            axes.fill_between(iterations, q1, q3, alpha=0.4, label="middle half of seeds")
+            axes.plot(iterations, median, linewidth=1.5, label=f"median of {len(seeds)} seeds{train}")
             if test_shown is not None:
-                axes.plot(history.iterations, _percentiles(test_shown, [50])[0], linewidth=1.5, linestyle="--",
+                axes.plot(iterations, _percentiles(test_shown, [50])[0], linewidth=1.5, linestyle="--",
                           color="black", label=f"median of {len(seeds)} seeds, test")
         axes.legend(fontsize="small")
         _label_error_axes(axes, title if axes is axes_list[0] else "",
-                          shown if test_shown is None else np.concatenate([shown, test_shown]))
+                          shown if test_shown is None else np.concatenate([shown, test_shown]), log_epochs)
         axes.set_ylabel(ylabel, fontsize="small")
         if axes is not axes_list[-1]:
             axes.set_xlabel("")
@@ -107,75 +116,27 @@ def error_curve(history: History, seeds: np.ndarray, title: str, path: Path, los
     _save(figure, path)
 
 
-# Colors of the configurations in a sweep's plots; a sweep plot shows at most this many.
-COLORS = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple",
-          "tab:brown", "tab:pink", "tab:gray", "tab:olive", "tab:cyan"]
-MAX_CONFIGS = len(COLORS)
+def epoch_axis(iterations: np.ndarray) -> tuple[np.ndarray, bool]:
+    """(which logged points to draw (n_points,) of bool, whether the epoch axis is log-scaled).
 
-
-def sweep_error_curves(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str, path: Path) -> None:
-    """Save the error curves of a sweep's configurations, across seeds, to `path` (PNG).
-
-    curves: {label: (iterations (n_points,), error (n_seeds, n_points))}, at most MAX_CONFIGS.
-    Each configuration gets its median over seeds as a line and the middle half of its seeds
-    (25th to 75th percentile) as a band of the same color; the error axis is log-scaled.
+    Log-scaled when the logged epochs above 0 span two decades or more (the last at least 100
+    times the first), where a linear axis squeezes the early training, often all of it, into
+    its first pixels. A log axis cannot show epoch 0: that point is then left out, and the
+    curves start at the first logged epoch. iterations: (n_points,), from 0 as nnexp logs them.
     """
-    figure = Figure(figsize=(7.5, 4.5))
-    figure.subplots_adjust(left=0.11, right=0.97, bottom=0.11, top=0.88)  # two title lines
-    axes = figure.add_subplot()
-    handles, drawn = [], []
-    for color, (label, (iterations, error)) in zip(COLORS, curves.items()):
-        error = np.where(error > 0, error, np.nan)  # log axis: no zeros; diverged seeds are nan
-        q1, median, q3 = _percentiles(error, [25, 50, 75])
-        drawn += [q1, q3]
-        axes.fill_between(iterations, q1, q3, color=color, alpha=0.25, linewidth=0)
-        (line,) = axes.plot(iterations, median, color=color, linewidth=1.8,
-                            label=f"{label}: median of {len(error)} seed{'s' * (len(error) != 1)}")
-        handles.append(line)
-    handles.append(Patch(color="gray", alpha=0.25, label="band: middle half of the seeds"))
-    axes.legend(handles=handles, fontsize="small")
-    _label_error_axes(axes, title, np.concatenate(drawn))
-    _save(figure, path)
+    iterations = np.asarray(iterations, dtype=float)
+    positive = iterations > 0
+    log = bool(positive.any()) and iterations.max() >= 100 * iterations[positive].min()
+    return (positive if log else np.ones(len(iterations), dtype=bool)), log
 
 
-def per_seed(values: dict[str, np.ndarray], ylabel: str, title: str, path: Path, *,
-             log: bool = False, line: tuple[float, str] | None = None) -> None:
-    """Save one dot per seed for each configuration, side by side, to `path` (PNG).
-
-    values: {label: (n_seeds,)} with at most MAX_CONFIGS labels; a short black bar marks each
-    median, so that outliers stand out. `line` = (y, label) draws a dashed reference line.
-    """
-    width = max(6.4, 1.3 * len(values) + 2.0)
-    figure = Figure(figsize=(width, 4.5))
-    # Room below for labels slanted when there are many; margins in inches, whatever the width.
-    figure.subplots_adjust(left=0.8 / width, right=1 - 0.2 / width, top=0.88,
-                           bottom=0.20 if len(values) > 4 else 0.11)
-    axes = figure.add_subplot()
-    for x, (color, (label, v)) in enumerate(zip(COLORS, values.items())):
-        v = np.asarray(v, dtype=float)
-        v = v[np.isfinite(v) & (v > 0)] if log else v[np.isfinite(v)]
-        # Spread the dots sideways in a fixed pattern, not at random: the plot is reproducible.
-        spread = np.linspace(-0.22, 0.22, len(v)) if len(v) > 1 else np.zeros(len(v))
-        axes.scatter(x + spread, v, s=22, color=color, alpha=0.8, edgecolors="none")
-        if len(v):
-            axes.hlines(np.median(v), x - 0.3, x + 0.3, color="black", linewidth=1.5)
-    if line is not None:
-        axes.axhline(line[0], color="gray", linestyle="--", linewidth=1, label=line[1])
-        axes.legend(fontsize="small")
-    axes.set_xticks(range(len(values)), list(values), rotation=20 if len(values) > 4 else 0)
-    axes.set_xlim(-0.6, len(values) - 0.4)
-    if log:
-        _log_y(axes, np.concatenate([np.asarray(v, dtype=float) for v in values.values()]))
-    axes.set_ylabel(ylabel)
-    _set_title(axes, title)
-    axes.grid(True, axis="y", which="major", alpha=0.3)
-    _save(figure, path)
-
-
-def _label_error_axes(axes, title: str, error: np.ndarray) -> None:
+def _label_error_axes(axes, title: str, error: np.ndarray, log_epochs: bool = False) -> None:
     """Training error (log scale) against iteration, titled, with a light grid."""
     _log_y(axes, error)
-    axes.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))  # 100,000, not 100000
+    if log_epochs:
+        _log_x(axes)
+    else:
+        axes.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))  # 100,000, not 100000
     axes.set_xlabel("iteration")
     axes.set_ylabel("training error, mean |target - output|")
     _set_title(axes, title)
@@ -195,6 +156,42 @@ def _wrapped(title: str) -> str:
 
 # Characters per title line that fit a 6.4-inch plot at matplotlib's default title size.
 TITLE_WIDTH = 62
+LINE = 1.3 / 72  # inches per point of font size, from one line of text to the next
+
+
+@functools.lru_cache(maxsize=4096)  # the same labels are measured for every picture of a report
+def text_inches(text: str, points: float) -> float:
+    """The width of one line of `text` at `points` size in matplotlib's default font, in inches."""
+    width, _, _ = text_to_path.get_text_width_height_descent(text, FontProperties(size=points), ismath=False)
+    return width / 72
+
+
+def _wrap(text: str, inches: float, points: float) -> str:
+    """`text` in lines no wider than `inches` at `points` size, broken at spaces, or after the
+    commas of a word too long for a line (`features=x1,x2,x1_squared,x2_squared`); a piece with
+    no such break wider than a line is left whole. A line's width is taken as its pieces' and
+    spaces' widths added up, 2% spared for what kerning adds: each piece is measured once."""
+    space = text_inches(" ", points)
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        pieces = [(piece, i == 0) for word in paragraph.split()
+                  for i, piece in enumerate(re.findall(r"[^,]+,?|,", word))]
+        current, used = "", 0.0
+        for piece, starts_word in pieces:
+            gap = space if current and starts_word else 0.0
+            if current and used + gap + text_inches(piece, points) > inches / 1.02:
+                lines.append(current)
+                current, used, gap = "", 0.0, 0.0
+            current += (" " if gap else "") + piece
+            used += gap + text_inches(piece, points)
+        lines.append(current)
+    return "\n".join(lines)
+
+
+def _margins(figure: Figure, left: float, right: float, top: float, bottom: float) -> None:
+    """Margins in inches, whatever the figure's size."""
+    width, height = figure.get_size_inches()
+    figure.subplots_adjust(left=left / width, right=1 - right / width, top=1 - top / height, bottom=bottom / height)
 
 
 class _DecimalLogFormatter(LogFormatter):
@@ -203,7 +200,16 @@ class _DecimalLogFormatter(LogFormatter):
     get a label (the minor ones too, when the axis spans less than a decade or two)."""
 
     def __call__(self, x, pos=None):
-        return f"{x:g}" if super().__call__(x, pos) else ""
+        if not super().__call__(x, pos):
+            return ""
+        return f"{x:,.0f}" if x >= 1000 and x == round(x) else f"{x:g}"  # 100,000, not 1e+05
+
+
+def _log_x(axes) -> None:
+    """A log-scaled x axis labelled at its decades, in decimals (1,000 rather than 10^3)."""
+    axes.set_xscale("log")
+    axes.xaxis.set_major_formatter(_DecimalLogFormatter())
+    axes.xaxis.set_minor_locator(NullLocator())  # as _log_y's: half a plot's time, no labels
 
 
 def _log_y(axes, values: np.ndarray) -> None:

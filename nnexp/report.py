@@ -27,40 +27,34 @@ Exit codes: 0 every run finished, 1 some run failed, did not finish, is unreadab
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from pathlib import Path
 
 import pandas as pd
 
 from nnexp.collect import ReportError, Runs, collect
-from nnexp import options
-from nnexp.comparison import (CONFIG_COLUMNS, comparison_table, config_labels, mixed_code, provenance,
+from nnexp.comparison import (comparison_table, config_labels, mixed_code, provenance,
                               repeated_seeds, with_probe_outputs)
-from nnexp import console, glance
-from nnexp.report_plots import write_plots
+from nnexp import console, glance, row_outputs
+from nnexp.pairs import pairs_table, section as pair_section
+from nnexp.report_console import print_comparison, print_problems, read_pairs, strays_text
+from nnexp.report_plots import remove_plots, write_plots
 from nnexp.glance import markdown
+from nnexp.html import write_html, write_index
 from nnexp.results import atomic_path, write_csv
 
 
-def _shared(comparison: pd.DataFrame) -> tuple[list[str], str]:
-    """The settings every row shares, and a line that says them once: `data=xor, lr=1.0, ...`.
-    A shared data_digest is left out of the line: the data's name says it to a reader; so are
-    options at the notebook's defaults, and the others are said in words (`tanh, bias`)."""
-    shared = [c for c in CONFIG_COLUMNS if c in comparison and comparison[c].nunique(dropna=False) == 1]
-    said = [options.words(c, comparison[c].iloc[0]) if c in options.COLUMNS else f"{c}={comparison[c].iloc[0]}"
-            for c in shared if c != "data_digest"
-            and not (c in options.COLUMNS and options.is_default(c, comparison[c].iloc[0]))]
-    return shared, ", ".join(said)
-
-
 def _comparison_section(comparison: pd.DataFrame) -> list[str]:
-    """The comparison as markdown: settings shared by every row said once, above the table."""
+    """The comparison as markdown: settings shared by every row said once, above the few
+    columns that answer the question (glance.brief); comparison.csv holds them all."""
     if comparison.empty:
         return ["No run finished."]
-    shared, line = _shared(comparison)
+    _, line = glance.shared_settings(comparison)
     lines = ["Shared by every row: " + line, ""] if line else []
-    return lines + [markdown(comparison.drop(columns=shared))]
+    brief = glance.brief(comparison)
+    return lines + [markdown(brief), "", glance.brief_key(brief) + ". Every column (spreads, "
+                    "means and medians with their intervals, counts of diverged and saturated seeds) is in "
+                    "comparison.csv; every trained network's row in summary.csv."]
 
 
 def _repeated_seeds(summary: pd.DataFrame) -> list[str]:
@@ -122,14 +116,16 @@ def _incomplete_sections(runs: Runs) -> list[str]:
     return lines
 
 
-def write_report(paths: list[Path], out: Path | None = None) -> tuple[pd.DataFrame, Runs]:
-    """Collect the runs below `paths` and write summary.csv, comparison.csv, the plots and
-    report.md into `out` (default: the first path). Returns the comparison table and what was
-    found. ReportError for paths with no runs, or a folder the report cannot be written into."""
+def write_report(paths: list[Path], out: Path | None = None, plots: bool = True) -> tuple[pd.DataFrame, Runs]:
+    """Collect the runs below `paths` and write summary.csv, comparison.csv, pairs.csv, the plots
+    (unless `plots` is false) and report.md and report.html into `out` (default: the first path).
+    Returns the comparison table and what was found. ReportError for paths with no runs, or a
+    folder the report cannot be written into."""
     runs = collect(paths)
     folder = out or paths[0]
     summary = with_probe_outputs(runs)
     comparison = comparison_table(summary) if not summary.empty else pd.DataFrame()
+    pairs = pairs_table(summary)
     n_runs = summary["run"].nunique() if not summary.empty else 0
     n_failed = len(runs.failed) - runs.n_unfinished
     lines = ["# nnexp report", ""]
@@ -142,76 +138,37 @@ def write_report(paths: list[Path], out: Path | None = None) -> tuple[pd.DataFra
         + (" (Unfinished: interrupted, or still running.)" if runs.n_unfinished else ""),
         "",
         *([f"**Warning**: {mixed_code(runs)}; see Provenance below.", ""] if mixed_code(runs) else []),
-        *([f"**Warning**: {_strays(runs)}.", ""] if runs.strays else []),
+        *([f"**Warning**: {strays_text(runs)}.", ""] if runs.strays else []),
         *glance.section(comparison),
         "## Comparison across seeds",
         "",
         *_comparison_section(comparison),
         "",
-        "success_rate: share of seeds whose training accuracy is 1.0. Every row of every run is in "
-        "summary.csv; this table is comparison.csv.",
-        "",
+        *pair_section(pairs, repeated=not repeated_seeds(summary).empty),
+        *(row_outputs.section(summary.assign(config=config_labels(summary)), runs) if not summary.empty else []),
         *_repeated_seeds(summary),
     ]
     try:
         folder.mkdir(parents=True, exist_ok=True)
         write_csv(summary, folder / "summary.csv")
         write_csv(comparison, folder / "comparison.csv")
-        if not summary.empty:
-            lines += write_plots(summary, runs, folder)
+        write_csv(pairs, folder / "pairs.csv")  # header only with fewer than two configurations: never stale
+        if not summary.empty and plots:
+            lines += write_plots(summary, runs, folder, comparison)
+        elif not summary.empty:
+            remove_plots(folder)  # an earlier report's pictures, of other runs maybe: never left to contradict
+            lines += ["## Plots", "", "Not drawn (report_plots=false, or --no-plots): "
+                      f"`python -m nnexp.report {folder}` draws them.", ""]
         lines += _provenance_section(runs) + _incomplete_sections(runs)
         with atomic_path(folder / "report.md") as temporary:
-            temporary.write_text("\n".join(lines).rstrip("\n") + "\n")
+            temporary.write_text("\n".join(lines).rstrip("\n") + "\n", encoding="utf-8")
+        # The same page, pictures inside, for a browser: a folder copied off a cluster opens by double-click.
+        write_html("\n".join(lines), folder, title=f"nnexp report: {folder.resolve().name}")
+        write_index(paths, folder)  # outputs/: a page linking every sweep and run found
     except OSError as error:  # a read-only folder, a full disk, --out under a file
         raise ReportError(f"cannot write the report into {folder}: {error.strerror or error}; "
                           "--out DIR writes it into another folder") from None
     return comparison, runs
-
-
-def print_comparison(comparison: pd.DataFrame) -> None:
-    """The comparison on the terminal: a line per configuration, then the table without the
-    settings every row shares, in blocks of columns as wide as the terminal, not wrapped lines."""
-    if comparison.empty:
-        print("No run finished.")
-        return
-    for label, text in glance.lines(comparison):
-        print(f"{label}: {text}")
-    shared, line = _shared(comparison)
-    if line:
-        print(f"shared by every row: {line}")
-    table = comparison.drop(columns=shared)
-    print(table.to_string(index=False, float_format="{:.4g}".format,
-                          line_width=shutil.get_terminal_size().columns))
-
-
-def _strays(runs: Runs) -> str:
-    names = ", ".join(f"`{name}`" for name in runs.strays[:5]) + (", ..." if len(runs.strays) > 5 else "")
-    return (f"{len(runs.strays)} run{'s' * (len(runs.strays) > 1)} in the sweep folder that the sweep did not "
-            f"ask for ({names}) {'are' if len(runs.strays) > 1 else 'is'} counted with its jobs")
-
-
-def print_problems(runs: Runs) -> None:
-    """On the terminal, what report.md warns about and lists besides the comparison."""
-    if runs.strays:
-        print(f"warning: {_strays(runs)}".replace("`", ""))
-    if mixed_code(runs):
-        print(f"warning: {mixed_code(runs)} (report.md says which)")
-    n_repeated = len(repeated_seeds(runs.summary))
-    if n_repeated:
-        print(f"warning: {n_repeated} seed{'s were' if n_repeated > 1 else ' was'} trained more than once, "
-              "by several runs of one configuration; the comparison counts every run, so those seeds weigh "
-              "more than the others (report.md lists them)")
-    for name, _, error in runs.failed:
-        print(f"did not finish: {name}: {error}")
-    for name, _, reason in runs.unreadable:
-        print(f"unreadable: {name}: {reason}")
-    for error in runs.sweep_errors:
-        print(f"unreadable sweep: {error}: the jobs it asked for cannot be listed")
-    for overrides in runs.missing:
-        print(f"missing: {overrides}")
-    if runs.resume_command and (runs.failed or runs.unreadable or runs.missing):
-        first = "move the unreadable runs' folders away, then " if runs.unreadable else ""
-        print(f"complete the sweep: {first}{runs.resume_command}")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -224,6 +181,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="a sweep folder, a run folder, or any folder above them (outputs/)")
     parser.add_argument("--out", metavar="DIR",
                         help="write the report's files into DIR (created if need be), not into the first PATH")
+    parser.add_argument("--no-plots", dest="plots", action="store_false",
+                        help="write the tables and report.md without pictures, seconds sooner for a big sweep")
     return parser
 
 
@@ -246,11 +205,11 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr)
             return 2
         try:
-            comparison, runs = write_report(arguments.paths, arguments.out)
+            comparison, runs = write_report(arguments.paths, arguments.out, plots=arguments.plots)
         except ReportError as error:
             print(f"nnexp.report: {error}", file=sys.stderr)
             return 2
-        print_comparison(comparison)
+        print_comparison(comparison, read_pairs(arguments.out or arguments.paths[0]))
         print_problems(runs)
         print(f"report: {(arguments.out or arguments.paths[0]) / 'report.md'}")
         return 1 if runs.failed or runs.unreadable or runs.missing or runs.sweep_errors else 0

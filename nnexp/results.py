@@ -21,7 +21,7 @@ import pandas as pd
 
 from nnexp.data import Dataset
 from nnexp.network import SQUASHING, Network
-from nnexp.train import History, answered_right
+from nnexp.training import History, answered_right
 
 
 def labels(outputs: np.ndarray, threshold: float) -> np.ndarray:
@@ -127,6 +127,7 @@ def results_table(
         "seed": network.seeds_,
         "final_error": np.abs(residual).mean(axis=1),
         "final_mse": (residual**2).mean(axis=1),
+        "final_loss": _last(history.loss, n_replicas),  # the loss minimised, penalty included
         "train_accuracy": correct.mean(axis=1),
         "epochs_to_fit": epochs_to_fit(history),
         **{column: _last(getattr(history, column), n_replicas) for column in TEST_FIGURES},
@@ -134,7 +135,7 @@ def results_table(
         "train_seconds": history.seconds / n_replicas,
         "status": np.where(failed, "diverged", np.where(stuck, "saturated", "ok")),
     })
-    figures.loc[failed, ["final_error", "final_mse", "train_accuracy", "epochs_to_fit", *TEST_FIGURES]] = np.nan
+    figures.loc[failed, ["final_error", "final_mse", "final_loss", "train_accuracy", "epochs_to_fit", *TEST_FIGURES]] = np.nan
     # Columns: model, data, seed, then the other settings, then the figures.
     columns = [*list(settings)[:2], "seed", *list(settings)[2:], *figures.columns.drop("seed")]
     return figures.assign(**settings)[columns]

@@ -19,7 +19,7 @@ from nnexp import cli, config, manifest, names, options, planes, presets, result
 from nnexp.data import Dataset, build
 from nnexp.folders import FolderError, inside
 from nnexp.network import Network
-from nnexp.train import fit
+from nnexp.training import fit
 
 config.register()
 presets.register()  # a broken file in experiments/ fails only the commands that pick it

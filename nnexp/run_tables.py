@@ -19,33 +19,41 @@ import pandas as pd
 from nnexp import options
 from nnexp.files import Unreadable
 from nnexp.results import TEST_FIGURES
-from nnexp.train import logged_iterations
+from nnexp.training import logged_iterations
 
 RESULT_COLUMNS = ["model", "data", "seed", "hidden", "iterations", "lr", "log_every", *options.COLUMNS,
-                  "threshold", "data_digest", "final_error", "final_mse", "train_accuracy", "epochs_to_fit",
-                  *TEST_FIGURES, "train_seconds", "status"]
+                  "threshold", "data_digest", "final_error", "final_mse", "final_loss", "train_accuracy",
+                  "epochs_to_fit", *TEST_FIGURES, "train_seconds", "status"]
 # Columns a run made before nnexp wrote them lacks; its config says their values (epochs_to_fit:
-# unknown, empty; the test figures: empty, as it had no test set).
-LATER_COLUMNS = ["data_digest", *options.COLUMNS, "epochs_to_fit", *TEST_FIGURES]
+# unknown, empty; final_loss: history.csv's last loss; the test figures: empty, as it had no test set).
+LATER_COLUMNS = ["data_digest", *options.COLUMNS, "final_loss", "epochs_to_fit", *TEST_FIGURES]
 RESULT_STATUSES = ["ok", "saturated", "diverged"]
 FIGURES = ["final_error", "final_mse", "train_accuracy"]  # empty only for a diverged seed
 
 
 def check_agreement(results: pd.DataFrame, history: pd.DataFrame, predictions: pd.DataFrame) -> None:
     """Unreadable unless each seed's final_error is the mean |target - output| of its training
-    rows in predictions.csv and the last error of history.csv (the same numbers, computed once
-    in the run; 1e-9 covers summing in another order)."""
+    rows in predictions.csv and the last error of history.csv, and its final_loss history.csv's
+    last loss (the same numbers, computed once in the run; 1e-9 covers summing in another
+    order). A results.csv written before final_loss gets it from history.csv, in place."""
     train = predictions[predictions["split"] == "train"]
     from_predictions = (train["target"] - train["output"]).abs().groupby(train["seed"]).mean()
-    last = history.sort_values("iteration", kind="stable").groupby("seed")["error"].last()
-    ok = results[results["status"] != "diverged"].set_index("seed")["final_error"]
-    for file, values in (("predictions.csv", from_predictions), ("history.csv", last)):
+    last = history.sort_values("iteration", kind="stable").groupby("seed").last()
+    finished = results["status"] != "diverged"
+    if "loss" in history:  # a run made before results.csv had final_loss: its history says it
+        unknown = finished & results["final_loss"].isna()
+        results.loc[unknown, "final_loss"] = last["loss"].reindex(results.loc[unknown, "seed"]).to_numpy()
+    ok = results[finished].set_index("seed")
+    checks = [("predictions.csv", "final error", from_predictions, "final_error"),
+              ("history.csv", "final error", last["error"], "final_error"),
+              *([("history.csv", "final loss", last["loss"], "final_loss")] if "loss" in history else [])]
+    for file, what, values, column in checks:
         values = values.reindex(ok.index)
-        wrong = ~np.isclose(values.to_numpy(), ok.to_numpy(), rtol=1e-9, atol=0)
+        wrong = ~np.isclose(values.to_numpy(), ok[column].to_numpy(), rtol=1e-9, atol=0)
         if wrong.any():
             seed = ok.index[wrong][0]
-            raise Unreadable(f"{file}: seed {seed}'s final error is {values[seed]:.6g}, but results.csv says "
-                             f"{ok[seed]:.6g}: the tables are not of one run (copied, stale or cut short)")
+            raise Unreadable(f"{file}: seed {seed}'s {what} is {values[seed]:.6g}, but results.csv says "
+                             f"{ok[column][seed]:.6g}: the tables are not of one run (copied, stale or cut short)")
 
 
 def check_figures(results: pd.DataFrame, predictions: pd.DataFrame, train: bool = True) -> None:
@@ -84,6 +92,9 @@ def check_results(table: pd.DataFrame, expected: dict) -> pd.DataFrame:
     if "epochs_to_fit" not in table:  # a run made before nnexp wrote it
         table["epochs_to_fit"] = np.nan
     _numbers(table, file, ["epochs_to_fit"], blank=True)  # empty: never fitted
+    if "final_loss" not in table:  # a run made before nnexp wrote it: check_agreement fills it from history.csv
+        table["final_loss"] = np.nan
+    _numbers(table, file, ["final_loss"], blank=True)
     for column in TEST_FIGURES:
         if column not in table:  # a run made before nnexp had test sets
             table[column] = np.nan

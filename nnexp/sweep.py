@@ -21,7 +21,8 @@ import pandas as pd
 
 from nnexp.collect import Runs, read_sweep
 from nnexp.folders import release_sweep_folder
-from nnexp.report import print_comparison, print_problems, write_report
+from nnexp.report import write_report
+from nnexp.report_console import print_comparison, print_problems, read_pairs
 from nnexp.results import ERROR_FILE
 
 # In a sweep folder: one empty file per finished job, named 1, 2, ..., in the order they finished.
@@ -75,8 +76,9 @@ class SweepProgress:
             print(f"nnexp: {to_run} into {sweep}; the report will be {sweep / 'report.md'}", flush=True)
         atexit.register(self._at_exit, sweep)
 
-    def job_end(self, sweep: Path, run: Path, overrides: str, failure: str | None) -> None:
-        """A job of `sweep` ended in folder `run`: say so, and write the report if it was the last."""
+    def job_end(self, sweep: Path, run: Path, overrides: str, failure: str | None, plots: bool = True) -> None:
+        """A job of `sweep` ended in folder `run`: say so, and write the report (with its pictures
+        unless `plots` is false: report_plots=false) if it was the last."""
         if failure is not None:
             line = f"FAILED: {failure}"
         else:
@@ -93,7 +95,7 @@ class SweepProgress:
         n_jobs = self._n_jobs[sweep]
         n_done = _finished_number(sweep / DONE_FOLDER)
         # The report first: a console that is gone (`| head`, a closed terminal) must not cost it.
-        written = self._write_report(sweep) if n_done == n_jobs else None
+        written = self._write_report(sweep, plots) if n_done == n_jobs else None
         print(f"[{n_done}/{n_jobs}] {overrides} {line}", flush=True)
         if written is not None and os.getpid() == self._main_pid:
             self._print(*written, sweep)
@@ -101,17 +103,17 @@ class SweepProgress:
     def n_jobs(self, sweep: Path) -> int:
         return self._n_jobs.get(sweep, 0)
 
-    def write_and_print(self, sweep: Path) -> None:
+    def write_and_print(self, sweep: Path, plots: bool = True) -> None:
         """Write the sweep's report now (a resumed sweep with nothing left to run) and show it."""
-        written = self._write_report(sweep)
+        written = self._write_report(sweep, plots)
         if written is not None:
             self._print(*written, sweep)
 
-    def _write_report(self, sweep: Path) -> tuple[pd.DataFrame, Runs] | None:
+    def _write_report(self, sweep: Path, plots: bool = True) -> tuple[pd.DataFrame, Runs] | None:
         """Write the sweep's report: (comparison, what was read), or None, having said why: a
         sweep without its report has not done what it was asked, so the sweep then fails."""
         try:
-            return write_report([sweep])
+            return write_report([sweep], plots=plots)
         except Exception as error:  # noqa: BLE001 -- any failure: the jobs' files are still whole
             self.problem = f"its report could not be written ({type(error).__name__}: {error})"
             if os.getpid() != self._main_pid:  # a worker: the process the user started cannot know
@@ -169,7 +171,7 @@ class SweepProgress:
         """The comparison on the console, and, when this process read the runs, what the report
         warns about (mixed versions, seeds counted twice, runs it could not read)."""
         self._printed = True
-        print_comparison(comparison)
+        print_comparison(comparison, read_pairs(sweep))
         if runs is not None:
             print_problems(runs)
         print(f"report: {sweep / 'report.md'}", flush=True)

@@ -29,13 +29,13 @@ def crashing_at(folder: Path, *seeds: int) -> dict:
     (nnexp.hydra_plugin), so a bad value cannot make one job of a sweep fail."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "sitecustomize.py").write_text(
-        "import nnexp.train\n"
-        "_fit = nnexp.train.fit\n"
+        "import nnexp.training\n"
+        "_fit = nnexp.training.fit\n"
         "def fit(network, *args, **kwargs):\n"
         f"    if int(network.seeds_[0]) in {sorted(seeds)}:\n"
         "        raise RuntimeError(f'crashed at seed {int(network.seeds_[0])}')\n"
         "    return _fit(network, *args, **kwargs)\n"
-        "nnexp.train.fit = fit\n")
+        "nnexp.training.fit = fit\n")
     return {**os.environ, "PYTHONPATH": os.pathsep.join([str(folder), os.environ.get("PYTHONPATH", "")])}
 
 

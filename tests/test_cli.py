@@ -98,7 +98,7 @@ def test_a_run_lands_under_outputs_named_by_model_and_data(tmp_path):
     done = run_cli("model=perceptron", "data=and", "train.iterations=10", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     (run_dir,) = (tmp_path / "outputs").glob("*/*")
-    assert run_dir.name.endswith("_perceptron_and")
+    assert run_dir.name.endswith("_perceptron-10ep_and")
     assert (run_dir / "results.csv").exists()
 
 
@@ -206,7 +206,7 @@ def test_an_empty_run_folder_is_refused_instead_of_writing_into_the_current_fold
                              "Keys of train: iterations, lr, log_every, loss, batch_size, shuffle, optimizer, momentum, l2, "
                             "beta1, beta2, epsilon."),
         (["+epochs=5"], "There is no 'epochs' parameter. "
-                        "Keys of the config: model, data, train, seed, replicas, threshold, plot, resume."),
+                        "Keys of the config: model, data, train, seed, replicas, threshold, plot, report_plots, resume."),
         (["train.iterations=many"], "The 'train.iterations' parameter must be an int. Got 'many' instead."),
         (["model.hidden=[4,wide]"], "The 'model.hidden' parameter must be a list of ints, e.g. [4, 4]. "
                                     "Got 'wide' at model.hidden[1] instead."),

@@ -15,7 +15,7 @@ from nnexp.csvdata import csv_dataset
 from nnexp.data import build, featurize, make_dataset
 from nnexp.network import Network
 from nnexp.results import data_digest
-from nnexp.train import fit
+from nnexp.training import fit
 
 GENERATED = ["circle", "xor2d", "gauss", "spiral", "moons"]
 SQUARES = ["x1", "x2", "x1_squared", "x2_squared"]

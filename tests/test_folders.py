@@ -70,10 +70,10 @@ def test_a_run_folder_that_cannot_be_created_is_said_in_one_line(tmp_path):
 
 def test_two_sweeps_into_one_folder_do_not_mix(tmp_path):
     folder = tmp_path / "sweep"
-    first = run_cli("-m", "plot=false", "seed=0,1", "train.iterations=100", f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    first = run_cli("-m", "report_plots=false", "plot=false", "seed=0,1", "train.iterations=100", f"hydra.sweep.dir={folder}", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     report = (folder / "report.md").read_bytes()
-    second = run_cli("-m", "plot=false", "seed=2,3,4", "train.iterations=100", f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    second = run_cli("-m", "report_plots=false", "plot=false", "seed=2,3,4", "train.iterations=100", f"hydra.sweep.dir={folder}", cwd=tmp_path)
     assert second.returncode == 2
     assert second.stderr.strip() == (f"nnexp: {folder} already holds a sweep. Add resume=true to complete it "
                                      "(its finished jobs are kept), or choose a new hydra.sweep.dir.")
@@ -118,7 +118,7 @@ def test_long_folder_names_are_shortened_and_stay_distinct():
 def test_a_sweep_with_a_long_override_gets_a_short_job_folder_inside_its_sweep(tmp_path):
     folder = tmp_path / "sweep"
     name = "x" * 300
-    done = run_cli("-m", "plot=false", f"model.name={name},two_layer", "model.hidden=[2]", "train.iterations=10",
+    done = run_cli("-m", "report_plots=false", "plot=false", f"model.name={name},two_layer", "model.hidden=[2]", "train.iterations=10",
                    f"hydra.sweep.dir={folder}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     jobs = sorted(path for path in folder.iterdir() if path.is_dir() and not path.name.startswith("."))
@@ -128,7 +128,7 @@ def test_a_sweep_with_a_long_override_gets_a_short_job_folder_inside_its_sweep(t
 
 def test_a_sweep_with_hydra_job_chdir_still_gets_its_report(tmp_path):
     folder = "sweep"  # relative: each job's working directory is its own folder
-    done = run_cli("-m", "plot=false", "seed=0,1", "train.iterations=10", "hydra.job.chdir=true", f"hydra.sweep.dir={folder}",
+    done = run_cli("-m", "report_plots=false", "plot=false", "seed=0,1", "train.iterations=10", "hydra.job.chdir=true", f"hydra.sweep.dir={folder}",
                    cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert pd.read_csv(tmp_path / folder / "comparison.csv")["n_seeds"].tolist() == [2]
@@ -208,7 +208,7 @@ def test_the_manifest_names_nnexps_own_commit_never_a_repository_it_is_installed
 def test_a_sweep_whose_report_cannot_be_written_fails_in_one_line(tmp_path):
     folder = tmp_path / "sweep"
     # Job folders under `report.md/`: a folder, so the report cannot be written where it belongs.
-    done = run_cli("-m", "plot=false", "seed=0,1", "train.iterations=10", f"hydra.sweep.dir={folder}",
+    done = run_cli("-m", "report_plots=false", "plot=false", "seed=0,1", "train.iterations=10", f"hydra.sweep.dir={folder}",
                    "hydra.sweep.subdir=report.md/${hydra.job.num}", cwd=tmp_path)
     assert done.returncode == 1
     (line,) = done.stderr.strip().splitlines()
@@ -220,10 +220,10 @@ def test_a_sweep_whose_report_cannot_be_written_fails_in_one_line(tmp_path):
 @pytest.mark.parametrize("mistake", ["model=resnet,mlp", "train.iters=1,2"])
 def test_a_sweep_refused_before_any_job_leaves_no_folder_to_block_the_corrected_command(tmp_path, mistake):
     folder = tmp_path / "sweep"
-    done = run_cli("-m", "plot=false", mistake, "train.iterations=10", f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    done = run_cli("-m", "report_plots=false", "plot=false", mistake, "train.iterations=10", f"hydra.sweep.dir={folder}", cwd=tmp_path)
     assert done.returncode == 2
     assert not folder.exists()
-    assert run_cli("-m", "plot=false", "model=perceptron,mlp", "train.iterations=10", f"hydra.sweep.dir={folder}",
+    assert run_cli("-m", "report_plots=false", "plot=false", "model=perceptron,mlp", "train.iterations=10", f"hydra.sweep.dir={folder}",
                    cwd=tmp_path).returncode == 0
 
 
@@ -250,7 +250,7 @@ def test_a_job_folder_pattern_that_escapes_is_refused_before_any_job_writes(tmp_
     victim = tmp_path / "victim"
     assert run_cli("train.iterations=10", f"hydra.run.dir={victim}", cwd=tmp_path).returncode == 0
     before = {file: file.read_bytes() for file in victim.rglob("*") if file.is_file()}
-    done = run_cli("-m", "plot=false", "seed=0", "train.iterations=10", f"hydra.sweep.dir={tmp_path / 'sweep'}",
+    done = run_cli("-m", "report_plots=false", "plot=false", "seed=0", "train.iterations=10", f"hydra.sweep.dir={tmp_path / 'sweep'}",
                    "hydra.sweep.subdir=${hydra.job.num}/../../victim", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.strip().startswith("nnexp: The 'hydra.sweep.subdir' parameter must name a folder inside")

@@ -8,7 +8,7 @@ from conftest import run_cli
 from nnexp import names, results
 from nnexp.data import make_dataset
 from nnexp.network import Network
-from nnexp.train import fit
+from nnexp.training import fit
 
 XOR_INPUTS = [[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]]
 
@@ -34,6 +34,8 @@ def test_a_dataset_changed_on_the_command_line_is_named_by_what_changed(compose,
     (["model=perceptron", "data=linear"], "perceptron_linear"),
     (["data.targets=[1,0,0,1]"], "two_layer_xor-targets-1-0-0-1"),
     (["data.targets=[1,0,0,1]", "data.name=xnor"], "two_layer_xnor"),
+    (["model=mlp", "train.lr=0.5"], "mlp-lr0.5_xor"),  # three mlp runs at three rates: three names
+    (["model=perceptron", "train.iterations=2000", "train.lr=1e-3"], "perceptron-lr0.001-2000ep_xor"),
 ])
 def test_a_run_folder_is_named_by_what_was_trained(compose, overrides, name):
     assert names.run_name(compose(*overrides, hydra=True)) == name
@@ -50,7 +52,7 @@ def test_data_digests_differ_exactly_when_the_data_does():
 
 def test_xor_and_xnor_are_two_rows_of_a_comparison(tmp_path):
     folder = tmp_path / "sweep"
-    done = run_cli("-m", "data=xor", "data.targets=[0,1,1,0],[1,0,0,1]", "seed=0,1", "train.iterations=300",
+    done = run_cli("-m", "report_plots=false", "data=xor", "data.targets=[0,1,1,0],[1,0,0,1]", "seed=0,1", "train.iterations=300",
                    "plot=false", f"hydra.sweep.dir={folder}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     comparison = pd.read_csv(folder / "comparison.csv")

@@ -13,7 +13,7 @@ from nnexp import options, results, runs
 from nnexp.comparison import comparison_table, config_labels
 from nnexp.data import make_dataset
 from nnexp.network import Network
-from nnexp.train import History, fit
+from nnexp.training import History, fit
 
 XOR_INPUTS = [[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]]
 
@@ -67,7 +67,7 @@ def test_a_run_folder_is_named_for_its_options(tmp_path):
                    "plot=false", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     (folder,) = (tmp_path / "outputs").glob("*/*")
-    assert folder.name.endswith("_two_layer-relu-adam_xor")
+    assert folder.name.endswith("_two_layer-relu-adam-lr0.01-5ep_xor")
 
 
 def test_a_batch_as_large_as_the_data_is_the_full_batch_in_every_label(tmp_path):
@@ -86,14 +86,14 @@ def test_a_batch_as_large_as_the_data_is_the_full_batch_in_every_label(tmp_path)
 
 def test_a_sweep_over_options_never_pools_them_and_labels_each(tmp_path):
     sweep = tmp_path / "sweep"
-    done = run_cli("-m", "model.activation=sigmoid,tanh", "model.bias=false,true", "replicas=2",
+    done = run_cli("-m", "report_plots=false", "model.activation=sigmoid,tanh", "model.bias=false,true", "replicas=2",
                    "train.iterations=200", "plot=false", f"hydra.sweep.dir={sweep}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     comparison = pd.read_csv(sweep / "comparison.csv")
     assert len(comparison) == 4 and (comparison["n_seeds"] == 2).all()
     assert sorted(config_labels(comparison)) == ["sigmoid bias", "sigmoid no bias", "tanh bias", "tanh no bias"]
     report = (sweep / "report.md").read_text()
-    assert "- **tanh bias**: learned the training set" in report
+    assert ". **tanh bias**: learned the training set" in report
 
 
 def summary_rows(**settings):
@@ -186,7 +186,7 @@ def test_non_finite_biases_are_diverged():
 def test_the_logged_loss_with_mini_batches_and_l2_is_the_one_the_steps_minimise():
     # At a minimum of what the steps minimise, its gradient is zero: with batch_size=1 on 4 rows,
     # an epoch takes the penalty's step 4 times, and the logged loss must count it 4 times.
-    from nnexp.train import gradient
+    from nnexp.training import gradient
     dataset = make_dataset("xor", XOR_INPUTS, [0, 1, 1, 0], [[1, 0, 0]])
     network = Network([4], "tanh", bias=True).init_weights(3, seeds=[0])
     history = fit(network, dataset.inputs, dataset.targets, iterations=3000, lr=0.2, log_every=3000,
@@ -195,7 +195,7 @@ def test_the_logged_loss_with_mini_batches_and_l2_is_the_one_the_steps_minimise(
     one_penalty = gradient(network, dataset.inputs, dataset.targets, "squared_error", l2=0.002)
     # Near the stationary point of the loss with 4 penalties (batch-1 steps circle it), far from 1's.
     assert np.abs(four_penalties).max() < 0.004 < 0.01 < np.abs(one_penalty).max()
-    from nnexp.train import loss_value
+    from nnexp.training import loss_value
     logged = history.loss[0, -1]
     assert logged == pytest.approx(loss_value(network, dataset.inputs, dataset.targets, "squared_error", 0.008)[0],
                                    rel=1e-12)

@@ -69,7 +69,7 @@ def test_every_preset_runs_as_a_sweep_from_any_folder(tmp_path, name):
     # picture per job (the report still draws its own).
     sweep = tmp_path / "sweep"
     fewer = ["data=circle"] if name == "playground" else []  # 4 of its 20 jobs: the suite's time
-    done = run_cli("-m", f"experiment={name}", "train.iterations=20", "plot=false", *fewer,
+    done = run_cli("-m", "report_plots=false", f"experiment={name}", "train.iterations=20", "plot=false", *fewer,
                    f"hydra.sweep.dir={sweep}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     comparison = pd.read_csv(sweep / "comparison.csv")
@@ -84,7 +84,7 @@ def test_every_preset_runs_as_a_sweep_from_any_folder(tmp_path, name):
 def test_the_notebook_preset_reproduces_the_notebook(tmp_path):
     """The full study, at the notebook's iteration counts: what the notebook printed."""
     sweep = tmp_path / "sweep"
-    done = run_cli("-m", "experiment=notebook", f"hydra.sweep.dir={sweep}", cwd=tmp_path)
+    done = run_cli("-m", "report_plots=false", "experiment=notebook", f"hydra.sweep.dir={sweep}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     rows = pd.read_csv(sweep / "summary.csv").set_index(["model", "data"])
     assert rows.loc[("perceptron", "linear"), "train_accuracy"] == 1.0

@@ -1,7 +1,6 @@
 """Sweeps and their report, run as a user runs them, and rebuilt from files on disk."""
 
 import multiprocessing
-import os
 import shutil
 import signal
 import subprocess
@@ -12,7 +11,7 @@ import pandas as pd
 import pytest
 
 from conftest import crashing_at, run_cli
-from nnexp import glance
+from nnexp import glance, report
 from nnexp import sweep as sweep_callback
 from nnexp.collect import collect
 from nnexp.comparison import config_labels, error_curves, repeated_seeds
@@ -63,10 +62,18 @@ def test_the_report_says_what_was_swept_and_holds_the_comparison(sweep):
     comparison = pd.read_csv(folder / "comparison.csv").set_index("model")
     for model, row in comparison.iterrows():
         solved = int(round(row["success_rate"] * 3))
-        assert f"- **{model}**: learned the training set (accuracy 1.0) at {solved} of 3 seeds" in report
+        assert f". **{model}**: learned the training set (accuracy 1.0) at {solved} of 3 seeds" in report
     # The notebook's answer, said as such: the perceptron is stuck at 0.5 whatever the seed.
-    assert ("- **perceptron**: learned the training set (accuracy 1.0) at 0 of 3 seeds; "
+    assert ("1. **perceptron**: learned the training set (accuracy 1.0) at 0 of 3 seeds (0%, 95% CI 0-56%); "
             "final error 0.5 at every seed; probe output 0.5 at every seed") in report
+    # The notebook's printout: each model's median output on every row of XOR and the probe.
+    rows = report.split("## Outputs on each row")[1].split("##")[0]
+    assert "| input | target | perceptron | two_layer |" in rows
+    assert [line.split(" | ")[0] for line in rows.splitlines() if line.startswith("| [")] == \
+        ["| [0, 0, 1]", "| [0, 1, 1]", "| [1, 0, 1]", "| [1, 1, 1]", "| [1, 0, 0]"]
+    pairs = pd.read_csv(folder / "pairs.csv")
+    assert pairs[["a", "b", "setting"]].values.tolist() == [["perceptron", "two_layer", "model"]]
+    assert "## Which differences are real" in report and (folder / "report.html").is_file()
 
 
 def test_a_sweep_prints_a_progress_line_per_job_and_leaves_each_summary_to_its_run_log(sweep):
@@ -135,7 +142,7 @@ def test_a_sweep_through_another_launcher_gets_the_same_report(tmp_path, launche
 
 def test_parallel_jobs_number_themselves_and_a_failure_still_shows_the_report(tmp_path):
     folder = tmp_path / "sweep"
-    done = run_cli("-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "model=perceptron,two_layer",
+    done = run_cli("-m", "report_plots=false", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "model=perceptron,two_layer",
                    "seed=0,1", "train.iterations=100", f"hydra.sweep.dir={folder}", cwd=tmp_path,
                    env=crashing_at(tmp_path / "crash", 1))
     assert done.returncode == 1  # jobs failed, others ran
@@ -185,7 +192,7 @@ def test_replicas_give_the_rows_of_separate_seed_jobs(sweep, tmp_path):
     the very numbers the fixture's separate jobs (seed=0,1,2) wrote."""
     folder, _ = sweep
     batched = tmp_path / "batched"
-    done = run_cli("-m", "model=perceptron,two_layer", "replicas=5", "train.iterations=500",
+    done = run_cli("-m", "report_plots=false", "model=perceptron,two_layer", "replicas=5", "train.iterations=500",
                    f"hydra.sweep.dir={batched}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "[2/2] model=two_layer replicas=5" in done.stdout and "(means over 5 seeds)" in done.stdout
@@ -237,19 +244,22 @@ def test_a_run_without_results_is_listed_as_unfinished(sweep, tmp_path):
     assert "Runs: 5 finished, 0 failed, 1 unfinished, 0 unreadable, 0 missing" in report  # not called failed
 
 
-def test_report_prints_each_configuration_in_a_line_and_a_table_that_fits_the_terminal(sweep, tmp_path):
+def test_report_prints_each_configuration_and_a_table_within_an_80_column_terminal(sweep, tmp_path, capsys,
+                                                                                    monkeypatch):
     folder, _ = sweep
     shutil.copytree(folder, tmp_path / "copy")
-    done = subprocess.run([sys.executable, "-m", "nnexp.report", str(tmp_path / "copy")], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "100"})
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
-    assert lines[0].startswith("perceptron: learned the training set (accuracy 1.0) at 0 of 3 seeds")
-    assert lines[1].startswith("two_layer: learned the training set")
-    assert lines[2] == "shared by every row: data=xor, iterations=500, lr=1.0, log_every=100, threshold=0.5"
-    table = lines[3:-1]
-    assert max(len(line) for line in table) <= 100
-    assert "success_rate" in done.stdout and "probe_output_max" in done.stdout
+    monkeypatch.setenv("COLUMNS", "80")
+    assert report.main([str(tmp_path / "copy")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines[:-1]) <= 80  # the last line is the report's path
+    assert lines[0] == "1. perceptron"
+    assert lines[1].startswith("   learned the training set (accuracy 1.0) at 0 of 3 seeds (0%, 95% CI 0-56%)")
+    assert "2. two_layer" in lines
+    header = next(line for line in lines if line.lstrip().startswith("#"))
+    assert header.split() == ["#", "learned", "final", "error", "epochs", "to", "fit"]
+    assert "shared by every row: data=xor, iterations=500, lr=1.0, log_every=100, threshold=0.5" in \
+        " ".join(line.strip() for line in lines)
+    assert any(line.startswith("differences real at the 5% level:") for line in lines)
 
 
 def test_report_on_a_single_run_folder(tmp_path):
@@ -263,7 +273,7 @@ def test_report_on_a_single_run_folder(tmp_path):
 def test_report_lists_a_failed_job_with_its_reason(tmp_path):
     # A failed job keeps its folder, and error.txt says why it has no results.
     folder = tmp_path / "sweep"
-    run_cli("-m", "seed=0,1", "train.iterations=100", f"hydra.sweep.dir={folder}", cwd=tmp_path,
+    run_cli("-m", "report_plots=false", "seed=0,1", "train.iterations=100", f"hydra.sweep.dir={folder}", cwd=tmp_path,
             env=crashing_at(tmp_path / "crash", 1))
     done = run_report(folder, cwd=tmp_path)
     assert done.returncode == 1
@@ -290,7 +300,7 @@ def test_a_sweep_with_a_bad_value_in_one_job_is_refused_before_any_job_runs(tmp_
     assert done.returncode == 2 and "Interpolation key 'nope' not found" in done.stderr
     assert not folder.exists()
     # What resolves in the job resolves in the check: Hydra's own values, job number included.
-    done = run_cli("-m", "seed=${hydra:job.num}", "data=xor,and", "train.iterations=20", "plot=false",
+    done = run_cli("-m", "report_plots=false", "seed=${hydra:job.num}", "data=xor,and", "train.iterations=20", "plot=false",
                    f"hydra.sweep.dir={folder}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert sorted(pd.read_csv(folder / "summary.csv")["seed"]) == [0, 1]
@@ -298,7 +308,7 @@ def test_a_sweep_with_a_bad_value_in_one_job_is_refused_before_any_job_runs(tmp_
 
 def test_a_sweep_over_an_interpolation_is_reported_as_typed(tmp_path):
     folder = tmp_path / "sweep"
-    done = run_cli("-m", "seed=0,1", "train.log_every=${train.iterations}", "train.iterations=30",
+    done = run_cli("-m", "report_plots=false", "seed=0,1", "train.log_every=${train.iterations}", "train.iterations=30",
                    f"hydra.sweep.dir={folder}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     report = (folder / "report.md").read_text()
@@ -318,7 +328,7 @@ def test_report_refuses_a_path_with_no_runs_in_one_line(tmp_path, make_path):
 
 def test_a_failing_job_does_not_sink_the_sweep(tmp_path):
     folder = tmp_path / "sweep"
-    done = run_cli("-m", "model=two_layer", "seed=0,1,2", "train.iterations=100",
+    done = run_cli("-m", "report_plots=false", "model=two_layer", "seed=0,1,2", "train.iterations=100",
                    f"hydra.sweep.dir={folder}", cwd=tmp_path, env=crashing_at(tmp_path / "crash", 1))
     assert done.returncode == 1  # a job failed; the others ran (2 would say nothing ran)
     assert done.stderr.strip().splitlines() == [  # one line: not Hydra's, and not the job's error as a refusal
@@ -360,7 +370,7 @@ def test_report_over_two_sweeps_keeps_their_jobs_apart(sweep, tmp_path):
 
 def test_a_sweep_with_nested_job_folders_still_gets_its_report(tmp_path):
     folder = tmp_path / "sweep"
-    done = run_cli("-m", "model=perceptron,two_layer", "train.iterations=50", "hydra.sweep.subdir=jobs/${hydra.job.num}",
+    done = run_cli("-m", "report_plots=false", "model=perceptron,two_layer", "train.iterations=50", "hydra.sweep.subdir=jobs/${hydra.job.num}",
                    f"hydra.sweep.dir={folder}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "[2/2] model=two_layer" in done.stdout

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import run_cli
 
-SWEEP = ["model=perceptron,two_layer", "seed=0,1", "train.iterations=200", "plot=false"]
+SWEEP = ["report_plots=false", "model=perceptron,two_layer", "seed=0,1", "train.iterations=200", "plot=false"]
 
 
 def _files(folder):
@@ -22,7 +22,7 @@ def _files(folder):
 @pytest.fixture(scope="module")
 def finished_sweep(tmp_path_factory):
     root = tmp_path_factory.mktemp("resume")
-    done = run_cli("-m", *SWEEP, f"hydra.sweep.dir={root / 'sweep'}", cwd=root)
+    done = run_cli("-m", "report_plots=false", *SWEEP, f"hydra.sweep.dir={root / 'sweep'}", cwd=root)
     assert done.returncode == 0, done.stderr
     return root / "sweep"
 
@@ -47,7 +47,7 @@ def test_resume_skips_finished_jobs_untouched_and_completes_the_rest(finished_sw
     shutil.rmtree(missing)  # a job that never started
     untouched = _files(first)
 
-    done = run_cli("-m", *launcher, *SWEEP, f"hydra.sweep.dir={sweep}", "resume=true", cwd=tmp_path)
+    done = run_cli("-m", "report_plots=false", *launcher, *SWEEP, f"hydra.sweep.dir={sweep}", "resume=true", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == (f"nnexp: 3 of 4 jobs (the others finished before) into {sweep}; "
                                            f"the report will be {sweep / 'report.md'}")
@@ -71,7 +71,7 @@ def test_resume_of_a_finished_sweep_runs_nothing_and_rewrites_its_report(finishe
     shutil.copytree(finished_sweep, sweep)
     (sweep / "report.md").unlink()
     jobs = {job: _files(job) for job in _jobs(sweep)}
-    done = run_cli("-m", *SWEEP, f"hydra.sweep.dir={sweep}", "resume=true", cwd=tmp_path)
+    done = run_cli("-m", "report_plots=false", *SWEEP, f"hydra.sweep.dir={sweep}", "resume=true", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert f"nnexp: all 4 jobs in {sweep} had finished: nothing to run; the report is rewritten" in done.stdout
     assert {job: _files(job) for job in _jobs(sweep)} == jobs
@@ -79,7 +79,7 @@ def test_resume_of_a_finished_sweep_runs_nothing_and_rewrites_its_report(finishe
 
 
 def test_resume_refuses_another_sweep_in_the_folder(finished_sweep, tmp_path):
-    done = run_cli("-m", "model=perceptron,two_layer", "seed=0,1,2", "train.iterations=200", "plot=false",
+    done = run_cli("-m", "report_plots=false", "model=perceptron,two_layer", "seed=0,1,2", "train.iterations=200", "plot=false",
                    f"hydra.sweep.dir={finished_sweep}", "resume=true", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.strip() == (
@@ -103,7 +103,7 @@ def test_resume_never_overwrites_a_finished_run_of_another_config(finished_sweep
     record["files"]["results.csv"] = hashlib.sha256((job / "results.csv").read_bytes()).hexdigest()
     (job / "manifest.json").write_text(json.dumps(record))
     before = _files(sweep)
-    done = run_cli("-m", *SWEEP, f"hydra.sweep.dir={sweep}", "resume=true", cwd=tmp_path)
+    done = run_cli("-m", "report_plots=false", *SWEEP, f"hydra.sweep.dir={sweep}", "resume=true", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.strip() == (
         f"nnexp: {job} holds a finished run of another config (train.lr: 0.5 then, 1.0 now); resume=true never "
@@ -120,7 +120,7 @@ def test_resume_needs_the_folder_of_a_sweep(tmp_path, where, message):
     folder = tmp_path / "nothing"
     folder.mkdir()
     given = [] if where == "none" else [f"hydra.sweep.dir={folder}"]
-    done = run_cli("-m", "seed=0,1", "train.iterations=10", *given, "resume=true", cwd=tmp_path)
+    done = run_cli("-m", "report_plots=false", "seed=0,1", "train.iterations=10", *given, "resume=true", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.strip() == message.format(folder=folder)
     assert list(tmp_path.iterdir()) == [folder] and list(folder.iterdir()) == []
@@ -128,11 +128,11 @@ def test_resume_needs_the_folder_of_a_sweep(tmp_path, where, message):
 
 def test_the_command_that_completes_a_sweep_keeps_its_job_folders(tmp_path):
     sweep = tmp_path / "sweep"
-    done = run_cli("-m", "seed=0,1,2", "train.iterations=50", "plot=false", f"hydra.sweep.dir={sweep}",
+    done = run_cli("-m", "report_plots=false", "seed=0,1,2", "train.iterations=50", "plot=false", f"hydra.sweep.dir={sweep}",
                    "hydra.sweep.subdir=job${hydra.job.num}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     shutil.rmtree(sweep / "job2")
-    report = run_cli("-m", "seed=0,1,2", "train.iterations=50", "plot=false", f"hydra.sweep.dir={sweep}",
+    report = run_cli("-m", "report_plots=false", "seed=0,1,2", "train.iterations=50", "plot=false", f"hydra.sweep.dir={sweep}",
                      "hydra.sweep.subdir=job${hydra.job.num}", "resume=true", cwd=tmp_path)
     assert report.returncode == 0, report.stderr
     from nnexp.collect import read_sweep
@@ -157,7 +157,7 @@ def test_resume_refuses_a_job_that_may_still_be_running(finished_sweep, tmp_path
         else {"status": "running", "pid": 1, "hostname": "node-elsewhere"}
     (job / "manifest.json").write_text(json.dumps(record | running))
     before = _files(sweep)
-    done = run_cli("-m", *SWEEP, f"hydra.sweep.dir={sweep}", "resume=true", cwd=tmp_path)
+    done = run_cli("-m", "report_plots=false", *SWEEP, f"hydra.sweep.dir={sweep}", "resume=true", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.strip().startswith(f"nnexp: Job 1 may still be running ({job}: manifest.json says running")
     assert _files(sweep) == before

@@ -20,7 +20,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import LabelBinarizer
 
 from nnexp.network import Network
-from nnexp.train import fit, gradient, loss_value
+from nnexp.training import fit, gradient, loss_value
 
 SKLEARN_ACTIVATION = {"sigmoid": "logistic", "tanh": "tanh", "relu": "relu", "identity": "identity"}
 ACTIVATIONS = list(SKLEARN_ACTIVATION)

@@ -9,7 +9,7 @@ from nnexp.data import make_dataset
 from nnexp.network import Network
 from nnexp.notebook import perceptron_loop, two_layer_loop
 from nnexp.results import results_table
-from nnexp.train import fit, logged_iterations
+from nnexp.training import fit, logged_iterations
 
 X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=float)
 LINEAR = np.array([[0, 0, 1, 1]], dtype=float).T

@@ -1,0 +1,57 @@
+"""What each configuration answers on each row of a small dataset: the notebook printed these
+(the perceptron answering 0.5 on every row of XOR), and for a truth table they say more than
+any mean. Tables in, markdown lines out.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from nnexp.collect import Runs
+from nnexp.glance import markdown
+
+# Datasets with at most this many training rows get a table of their rows' outputs.
+MAX_ROWS = 8
+
+
+def median_outputs(summary: pd.DataFrame, runs: Runs) -> list[tuple[str, pd.DataFrame]]:
+    """[(data name, table)] for each small dataset of the report: a row per training row and
+    probe (`input`, `target`; a probe has none), a column per configuration holding its median
+    output over seeds. summary: results rows with `run`, `seed` and `config` (the label)."""
+    if not runs.records:
+        return []
+    predictions = pd.concat([record.predictions.assign(run=name) for name, record in runs.records.items()],
+                            ignore_index=True)
+    rows = predictions.merge(summary[["run", "seed", "config", "data", "data_digest"]], on=["run", "seed"])
+    tables = []
+    for _, data in rows.groupby("data_digest", sort=False):
+        data = data[data["split"].isin(["train", "probe"])]
+        if (data["split"] == "train").groupby([data["run"], data["seed"]]).sum().max() > MAX_ROWS:
+            continue
+        inputs = [c for c in data.columns if c not in ("seed", "split", "target", "output", "label", "run",
+                                                      "config", "data", "data_digest") and data[c].notna().all()]
+        # A run's rows are in its data's order; the row's number within its run and seed keeps it.
+        data = data.assign(row=data.groupby(["run", "seed"]).cumcount())
+        first = data.drop_duplicates("row").sort_values("row")
+        table = pd.DataFrame({
+            "input": ["[" + ", ".join(f"{v:g}" for v in values) + "]" for values in first[inputs].to_numpy()],
+            "target": [f"{t:g}" if split == "train" else "probe" for t, split in zip(first["target"], first["split"])],
+        })
+        medians = data.pivot_table(index="row", columns="config", values="output", aggfunc="median", sort=False)
+        for config in dict.fromkeys(data["config"]):
+            table[config] = medians[config].reindex(first["row"]).to_numpy()
+        tables.append((data["data"].iloc[0], table))
+    return tables
+
+
+def section(summary: pd.DataFrame, runs: Runs) -> list[str]:
+    """report.md's "Outputs on each row": the median_outputs tables, said in a sentence."""
+    tables = median_outputs(summary, runs)
+    if not tables:
+        return []
+    lines = ["## Outputs on each row", "",
+             "Each configuration's median output over its seeds, for every training row and probe of small "
+             "datasets; an output above the threshold is read as 1.", ""]
+    for name, table in tables:
+        lines += [f"{name}:", "", markdown(table.map(lambda v: f"{v:.3f}" if isinstance(v, float) else v)), ""]
+    return lines
