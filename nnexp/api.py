@@ -64,7 +64,7 @@ def load(path: str | Path) -> Experiment:
     summary = with_probe_outputs(runs)
     comparison = comparison_table(summary) if not summary.empty else pd.DataFrame()
     predictions = [record.predictions.assign(run=name) for name, record in runs.records.items()]
-    experiment = Experiment(path, summary, comparison, runs.histories,
+    experiment = Experiment(path, _as_in_csv(summary), comparison, runs.histories,
                             pd.concat(predictions, ignore_index=True) if predictions else pd.DataFrame(),
                             _problems(runs), _notes(runs), runs, pairs_table(summary))
     if experiment.problems:
@@ -77,12 +77,23 @@ def load(path: str | Path) -> Experiment:
     return experiment
 
 
+def _as_in_csv(table: pd.DataFrame) -> pd.DataFrame:
+    """`table` with the values a CSV file holds: a full batch's batch_size (None once read and
+    checked) is empty in results.csv, and pandas reads it back as nan; so is it here, and a
+    notebook's table equals the file's."""
+    if "batch_size" in table:
+        table = table.assign(batch_size=pd.to_numeric(table["batch_size"], errors="coerce"))
+    return table
+
+
 def _problems(runs: Runs) -> list[str]:
     """What the report lists as not counted, in the words it prints (nnexp.report.print_problems)."""
     return ([f"did not finish: {name}: {error}" for name, _, error in runs.failed]
             + [f"unreadable: {name}: {reason}" for name, _, reason in runs.unreadable]
             + [f"unreadable sweep: {error}: the jobs it asked for cannot be listed" for error in runs.sweep_errors]
-            + [f"missing: {overrides} (asked for by the sweep, never started)" for overrides in runs.missing])
+            + [f"missing: {overrides} (asked for by the sweep, never started)" for overrides in runs.missing]
+            + [f"missing: {name}: {overrides} (asked for by that sweep, never started; complete it with {command})"
+               for name, missing, command in runs.incomplete for overrides in missing])
 
 
 def _notes(runs: Runs) -> list[str]:
@@ -138,7 +149,7 @@ def train(*overrides: str, **keywords) -> Run:
         weights = dict(arrays)
     model = config["model"]
     network = Network(model["hidden"], model["activation"], model["bias"], model["init"]).load(weights)
-    return Run(folder, config, record.results, record.history, record.predictions, weights, network)
+    return Run(folder, config, _as_in_csv(record.results), record.history, record.predictions, weights, network)
 
 
 def _value(value: object) -> str:

@@ -34,8 +34,9 @@ DATA_SETTINGS = {"n_samples": "points in the data (data.n_samples)", "noise": "n
 class Swept:
     """What by_<setting>.png draws. table: one row per value of the setting, in increasing order,
     with comparison.csv's n_seeds, success_rate, success_rate_low, success_rate_high,
-    <metric>_median, <metric>_median_low, <metric>_median_high; seeds: the metric at each seed
-    of each row, (n_seeds,) arrays in the table's order."""
+    <metric>_median, <metric>_median_low, <metric>_median_high and epochs_to_fit_median (with
+    _low, _high); seeds: the metric at each seed of each row, (n_seeds,) arrays in the table's
+    order; epochs_seeds: the same of epochs_to_fit."""
 
     setting: str  # `hidden`, `lr`, `noise`, ...: the picture is by_<setting>.png
     label: str  # the setting's axis label: `learning rate (train.lr)`
@@ -43,6 +44,7 @@ class Swept:
     higher_is_better: bool
     table: pd.DataFrame
     seeds: list[np.ndarray]
+    epochs_seeds: list[np.ndarray] | None = None  # epochs_to_fit at each seed (nan: never fitted), as seeds
 
 
 def swept_setting(rows: pd.DataFrame) -> tuple[str, pd.Series] | None:
@@ -82,10 +84,13 @@ def swept(summary: pd.DataFrame, comparison: pd.DataFrame | None = None) -> Swep
     at = swept_setting(comparison)[1]  # one configuration per value: the only setting that differs
     table = comparison.assign(value=at.to_numpy()).sort_values("value", kind="stable").reset_index(drop=True)
     seeds = dict(list(summary[metric].groupby(values.to_numpy())))
+    epochs = dict(list(summary["epochs_to_fit"].groupby(values.to_numpy())))
     columns = ["value", "n_seeds", "success_rate", "success_rate_low", "success_rate_high",
-               f"{metric}_median", f"{metric}_median_low", f"{metric}_median_high"]
+               f"{metric}_median", f"{metric}_median_low", f"{metric}_median_high",
+               "epochs_to_fit_median", "epochs_to_fit_median_low", "epochs_to_fit_median_high"]
     return Swept(setting, _label(summary, setting), metric, higher_is_better, table[columns],
-                 [seeds[value].to_numpy(dtype=float) for value in table["value"]])
+                 [seeds[value].to_numpy(dtype=float) for value in table["value"]],
+                 [epochs[value].to_numpy(dtype=float) for value in table["value"]])
 
 
 def _hidden_layer(rows: pd.DataFrame) -> tuple[str, pd.Series] | None:

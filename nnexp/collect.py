@@ -77,6 +77,9 @@ class Runs:
     resume_command: str | None = None  # completes the (first path's) sweep in place
     strays: list[str] = field(default_factory=list)  # runs in a sweep folder that its sweep never asked for
     records: dict[str, RunRecord] = field(default_factory=dict)  # finished runs by name: their folders, data
+    # Sweeps below the paths, other than the one the report is of, with jobs that never started:
+    # (its name, the missing jobs' overrides, the command that completes it).
+    incomplete: list[tuple[str, list[str], str]] = field(default_factory=list)
 
 
 def collect(paths: list[Path]) -> Runs:
@@ -92,7 +95,7 @@ def collect(paths: list[Path]) -> Runs:
         folders = run_folders(path)
         if not folders:
             raise ReportError(f"{path} holds no nnexp runs (no folder with .hydra/config.yaml below it)")
-        found: dict[tuple[str, ...], list[str]] = {}  # job key: names of the runs that have it
+        keys: dict[Path, tuple[str, ...]] = {}  # run folder: its job key
         for run in folders:
             if run.resolve() not in records:
                 record = records[run.resolve()] = read_run(run)
@@ -111,19 +114,30 @@ def collect(paths: list[Path]) -> Runs:
                 else:
                     runs.failed.append((name, overrides, record.reason))
                     runs.n_unfinished += record.status == UNFINISHED
-            found.setdefault(job_key(records[run.resolve()].overrides), []).append(_name(run, paths[0]))
-        if path.resolve() in sweeps:
-            continue
-        sweeps.add(path.resolve())
-        sweep = read_sweep(path)
-        if sweep is not None and sweep.error:
-            runs.sweep_errors.append(f"{path / sweep.error}")
-        elif sweep is not None:
-            runs.missing += [" ".join(job) for job in sweep.jobs if tuple(job) not in found]
+            keys[run] = job_key(records[run.resolve()].overrides)
+        # Every sweep at or below the path, so that a report over outputs/ misses no job a sweep
+        # in it asked for; the one sweep a report is of (its single path) completes in place.
+        for folder in sorted({path, *(file.parent for file in path.rglob("multirun.yaml"))}):
+            if folder.resolve() in sweeps:
+                continue
+            sweeps.add(folder.resolve())
+            sweep = read_sweep(folder)
+            if sweep is None:
+                continue
+            if sweep.error:
+                runs.sweep_errors.append(f"{folder / sweep.error}")
+                continue
+            inside = {key for run, key in keys.items() if folder in run.parents}
+            missing = [" ".join(job) for job in sweep.jobs if tuple(job) not in inside]
             asked = {tuple(job) for job in sweep.jobs}
-            runs.strays += [name for key, names in found.items() if key not in asked for name in names]
-            if path == paths[0]:
+            runs.strays += [_name(run, paths[0]) for run, key in keys.items()
+                            if folder in run.parents and key not in asked]
+            if folder == paths[0] and len(paths) == 1:
+                runs.missing += missing
                 runs.sweep_command, runs.resume_command = sweep.command, sweep.resume_command
+            elif missing:
+                name = _name(folder, paths[0])
+                runs.incomplete.append((str(folder) if name == "." else name, missing, sweep.resume_command))
 
     def table(parts: list[pd.DataFrame]) -> pd.DataFrame:
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

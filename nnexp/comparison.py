@@ -54,6 +54,9 @@ def comparison_table(summary: pd.DataFrame) -> pd.DataFrame:
     """
     keys = [c for c in CONFIG_COLUMNS if c in summary]
     groups = summary.groupby(keys, sort=False, dropna=False)
+    # The intervals count each seed once: a seed trained twice is the same network twice, a copy
+    # that is no more evidence (the figures above count every run, and the report says so).
+    distinct = summary.drop_duplicates(subset=[*keys, "seed"]).groupby(keys, sort=False, dropna=False)
     table = groups.agg(
         n_seeds=("seed", "size"),
         # Fewer than n_seeds when runs trained a seed twice (report.repeated_seeds lists them).
@@ -61,28 +64,31 @@ def comparison_table(summary: pd.DataFrame) -> pd.DataFrame:
         n_success=("train_accuracy", lambda accuracy: int((accuracy == 1.0).sum())),
     )
     table["success_rate"] = table["n_success"] / table["n_seeds"]
+    once = distinct["train_accuracy"].agg(lambda accuracy: int((accuracy == 1.0).sum()))
     table[["success_rate_low", "success_rate_high"]] = [stats.wilson(k, n) for k, n in
-                                                       zip(table["n_success"], table["n_seeds"])]
-    table = table.join(_spread(groups, "final_error", ["mean", "std", "min", "max"], intervals=["mean", "median"]))
+                                                       zip(once, table["n_distinct_seeds"])]
+    table = table.join(_spread(groups, distinct, "final_error", ["mean", "std", "min", "max"],
+                               intervals=["mean", "median"]))
     if "final_loss" in summary:
-        table = table.join(_spread(groups, "final_loss", ["mean"], intervals=["mean"]))
+        table = table.join(_spread(groups, distinct, "final_loss", ["mean"], intervals=["mean"]))
     table["train_accuracy_mean"] = groups["train_accuracy"].mean()
     # Over the seeds that fitted: the first logged epoch from which accuracy stayed at 1.0.
-    table = table.join(_spread(groups, "epochs_to_fit", ["median", "mean"], intervals=["median", "mean"]))
+    table = table.join(_spread(groups, distinct, "epochs_to_fit", ["median", "mean"],
+                               intervals=["median", "mean"]))
     table["n_epochs_to_fit"] = groups["epochs_to_fit"].count()  # runs made before nnexp measured it have none
     table["n_diverged"] = groups["status"].agg(lambda status: int((status == "diverged").sum()))
     table["n_saturated"] = groups["status"].agg(lambda status: int((status == "saturated").sum()))
     if "test_accuracy" in summary and summary["test_accuracy"].notna().any():
         # Held-out accuracy over the seeds that have it: a diverged seed has none (n_diverged says so).
-        table = table.join(_spread(groups, "test_accuracy", ["mean", "std", "min", "max", "median"],
+        table = table.join(_spread(groups, distinct, "test_accuracy", ["mean", "std", "min", "max", "median"],
                                    intervals=["mean", "median"]))
         table["n_tested"] = groups["test_accuracy"].count()
     for column in [c for c in summary.columns if c.startswith("probe") and c.endswith("_output")]:
-        table = table.join(_spread(groups, column, ["mean", "std", "min", "max"]))
+        table = table.join(_spread(groups, distinct, column, ["mean", "std", "min", "max"]))
     return table.reset_index()
 
 
-def _spread(groups, column: str, statistics: list[str], intervals: tuple[str, ...] = ()) -> pd.DataFrame:
+def _spread(groups, distinct, column: str, statistics: list[str], intervals: tuple[str, ...] = ()) -> pd.DataFrame:
     """`column`'s statistics per group (`final_error_mean`, ...), each of `intervals` (mean,
     median) with its 95% bootstrap interval after it (`final_error_mean_low`, `..._high`)."""
     table = groups[column].agg(statistics)
@@ -91,7 +97,7 @@ def _spread(groups, column: str, statistics: list[str], intervals: tuple[str, ..
         name = f"{column}_{statistic}"
         if name not in table:
             table[name] = groups[column].agg(statistic)
-        ends = groups[column].agg(lambda values, statistic=statistic: stats.bootstrap(values.to_numpy(), statistic))
+        ends = distinct[column].agg(lambda values, statistic=statistic: stats.bootstrap(values.to_numpy(), statistic))
         at = table.columns.get_loc(name) + 1
         table.insert(at, f"{name}_low", [low for low, _ in ends])
         table.insert(at + 1, f"{name}_high", [high for _, high in ends])
@@ -100,14 +106,20 @@ def _spread(groups, column: str, statistics: list[str], intervals: tuple[str, ..
 
 def primary_metric(table: pd.DataFrame) -> tuple[str, bool]:
     """(metric, higher_is_better) that comparisons of `table`'s configurations are read by:
-    test accuracy when every row has a test set, else the final training error, mean
+    test accuracy when every row has a test set (a diverged seed aside: it has no figures at
+    all), else the final training error, mean
     |target - output|. Not the loss: a sum of squares over 4 rows and a mean log loss over 100,
     or a loss with a weight penalty and one without, do not compare, and configurations that
     differ in those are compared all the same. table: results rows or comparison rows."""
-    for column in ("test_accuracy", "test_accuracy_mean"):
-        if column in table and len(table) and table[column].notna().all():
-            return "test_accuracy", True
-    return "final_error", False
+    if "test_accuracy" in table:  # results rows: a diverged seed has no figures, test set or not
+        trained = table[table["status"] != "diverged"] if "status" in table else table
+        tested = trained["test_accuracy"]
+    elif "test_accuracy_mean" in table:  # comparison rows: a configuration whose every seed diverged has none
+        tested = table["test_accuracy_mean"][table["n_diverged"] < table["n_seeds"]] if "n_diverged" in table \
+            else table["test_accuracy_mean"]
+    else:
+        return "final_error", False
+    return ("test_accuracy", True) if len(tested) and tested.notna().all() else ("final_error", False)
 
 
 def config_labels(summary: pd.DataFrame) -> pd.Series:

@@ -57,17 +57,24 @@ def lines(comparison: pd.DataFrame) -> list[tuple[str, str]]:
         if solved and epochs == epochs:
             measured = getattr(row, "n_epochs_to_fit", solved)
             low, high = getattr(row, "epochs_to_fit_median_low", nan), getattr(row, "epochs_to_fit_median_high", nan)
-            text += f", in a median {epochs:,.0f} epochs" + (f" (95% CI {low:,.0f}-{high:,.0f})" if low == low else "")
+            # Timed at the logged epochs only: an interval of 100-100 would claim a precision it has not.
+            timed = f"timed every {row.log_every:,} epochs" if hasattr(row, "log_every") else "timed at logged epochs"
+            if low == high:  # every seed that learned took as long (or one did): no spread to bootstrap
+                seeds = "every seed" if measured > 1 else "the seed"
+                text += f", in {epochs:,.0f} epochs at {seeds} that did ({timed})"
+            else:
+                text += f", in a median {epochs:,.0f} epochs (95% CI {low:,.0f}-{high:,.0f}; {timed})"
             text += "" if measured == solved else f" (of the {measured} seeds whose runs recorded it)"
-        text += f"; final error {_spread(row.final_error_min, row.final_error_max)}"
+        text += ("; no final error (every seed diverged)" if row.final_error_min != row.final_error_min
+                 else f"; final error {_spread(row.final_error_min, row.final_error_max, row.n_seeds)}")
         tested = getattr(row, "n_tested", 0)
         if tested == tested and tested:  # nan: this configuration held out no test set
             low, high = getattr(row, "test_accuracy_mean_low", nan), getattr(row, "test_accuracy_mean_high", nan)
             text += (f"; test accuracy {row.test_accuracy_mean:.1%} on average"
-                     + (f" (95% CI {_percent_range(low, high, 1)})" if low == low else "")
+                     + (f" (95% CI {_percent_range(low, high, 1)})" if low == low and low < high else "")
                      + f", {_percent_spread(row.test_accuracy_min, row.test_accuracy_max)}")
         if "probe_output_min" in comparison.columns and row.probe_output_min == row.probe_output_min:
-            text += f"; probe output {_spread(row.probe_output_min, row.probe_output_max)}"
+            text += f"; probe output {_spread(row.probe_output_min, row.probe_output_max, row.n_seeds)}"
         # getattr: a comparison.csv written before saturation was counted has no n_saturated.
         if getattr(row, "n_saturated", 0):
             text += (f"; {row.n_saturated} of {row.n_seeds} seeds saturated (units stuck: "
@@ -99,10 +106,12 @@ def _percent_spread(low: float, high: float) -> str:
     return f"{low_text} at every seed" if low_text == high_text else f"{low_text} to {high_text} across seeds"
 
 
-def _spread(low: float, high: float) -> str:
-    """`0.0024 to 0.00323`, or `0.5 at every seed` when the two read the same."""
+def _spread(low: float, high: float, n_seeds: int = 2) -> str:
+    """`0.0024 to 0.00323`, or `0.5 at every seed` when the two read the same (`0.5` for one seed)."""
     low_text, high_text = _short(low), _short(high)
-    return f"{low_text} at every seed" if low_text == high_text else f"{low_text} to {high_text}"
+    if low_text == high_text:
+        return f"{low_text} at every seed" if n_seeds > 1 else low_text
+    return f"{low_text} to {high_text}"
 
 
 def _short(value: float) -> str:
@@ -164,7 +173,8 @@ def brief(comparison: pd.DataFrame) -> pd.DataFrame:
     def interval(value, low, high, text) -> str:
         if value != value:
             return ""
-        return text(value) + (f" ({text(low)}-{text(high)})" if low == low else "")
+        # low == high: every seed alike (or one), no spread to bootstrap; a (1-1) would look like certainty.
+        return text(value) + (f" ({text(low)}-{text(high)})" if low == low and low < high else "")
 
     table = pd.DataFrame({"#": range(1, len(comparison) + 1), "configuration": config_labels(comparison).to_numpy(),
                           "seeds": comparison["n_seeds"].to_numpy()})
@@ -173,7 +183,8 @@ def brief(comparison: pd.DataFrame) -> pd.DataFrame:
                             comparison["success_rate_high"])]
     tested = "test_accuracy_mean" in comparison
     if tested:
-        table["test accuracy"] = [interval(v, low, high, lambda x: f"{x:.1%}") for v, low, high in zip(
+        table["test accuracy"] = ["" if v != v else f"{v:.1%}" + (f" ({_percent_range(low, high, 1)})"
+                                  if low == low and low < high else "") for v, low, high in zip(
             comparison["test_accuracy_mean"], comparison["test_accuracy_mean_low"],
             comparison["test_accuracy_mean_high"])]
     if not tested or comparison["test_accuracy_mean"].isna().any():
@@ -195,6 +206,7 @@ def brief_key(table: pd.DataFrame) -> str:
     said = {"learned": "learned: seeds that learned the training set (accuracy 1.0), with the rate's 95% interval",
             "test accuracy": "test accuracy: mean over the seeds",
             "final error": "final error: median over the seeds of mean |target - output| on the training set",
-            "epochs to fit": "epochs to fit: median over the seeds that learned"}
+            "epochs to fit": "epochs to fit: median over the seeds that learned, timed at the logged epochs "
+                             "(train.log_every)"}
     return "; ".join(text for column, text in said.items() if column in table) + \
-        "; each with its 95% interval in brackets"
+        "; each with its 95% interval in brackets, left out where every seed gives the same value"

@@ -4,7 +4,7 @@ index.html, a page linking every sweep and run below a folder such as `outputs/`
 
 Only the markdown nnexp writes is read: `#`/`##`/`###` headings, paragraphs, `- ` lists (an
 indented line continues its item), pipe tables (a `\\|` is a `|` inside its cell), pictures
-`![alt](name.png)` of the same folder, links, `**bold**` and `` `code` ``. Every piece of text
+`![alt](name.png)` of the same folder on a line of its own, `**bold**` and `` `code` ``. Every piece of text
 is escaped, so a config called `<b>` is shown as typed.
 """
 
@@ -39,8 +39,10 @@ img { max-width: 100%; height: auto; display: block; margin: 0.5em 0; }
 .missing { color: #a40000; border: 1px dashed #a40000; padding: 0.3em 0.6em; display: inline-block; }
 """
 
-# `code`, a picture, a link, **bold**: the first that starts leftmost wins; text between is escaped.
-_INLINE = re.compile(r"`([^`]+)`|!\[([^\]]*)\]\(([^)]+)\)|\[([^\]]+)\]\(([^)\s]+)\)|\*\*(.+?)\*\*")
+# `code` and **bold**: the first that starts leftmost wins; text between is escaped. Links and
+# inline pictures are not read: nnexp writes none (its pictures stand on lines of their own), and
+# a data.name such as `[click](//example.org)` must show as typed, never become a link.
+_INLINE = re.compile(r"`([^`]+)`|\*\*(.+?)\*\*")
 _ITEM = re.compile(r"- |\d+\. ")  # a list item: `- ` or `1. `
 _HEADING = re.compile(r"(#{1,3}) +(.*)")
 _PICTURE = re.compile(r"!\[(.*)\]\(([^()]+)\)")
@@ -205,22 +207,12 @@ def _table(header: list[str], rows: list[list[str]], numeric: list[bool]) -> str
 
 
 def _inline(text: str, folder: Path) -> str:
-    """A line's text as HTML: `code`, pictures, links and **bold**; everything else escaped."""
+    """A line's text as HTML: `code` and **bold**; everything else escaped."""
     out, position = [], 0
     for match in _INLINE.finditer(text):
         out.append(escape(text[position:match.start()]))
-        code, alt, picture, label, url, bold = match.groups()
-        if code is not None:
-            out.append(f"<code>{escape(code)}</code>")
-        elif picture is not None:
-            out.append(_image(alt, picture.strip(), folder))
-        elif label is not None and re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:", url) and \
-                not url.lower().startswith(("http:", "https:", "mailto:")):
-            out.append(escape(match[0]))  # javascript: and the like: shown, never followed
-        elif label is not None:
-            out.append(f'<a href="{escape(url)}">{_inline(label, folder)}</a>')
-        else:
-            out.append(f"<strong>{_inline(bold, folder)}</strong>")
+        code, bold = match.groups()
+        out.append(f"<code>{escape(code)}</code>" if code is not None else f"<strong>{_inline(bold, folder)}</strong>")
         position = match.end()
     return "".join(out) + escape(text[position:])
 

@@ -8,6 +8,7 @@ the mistake.
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import is_dataclass
 from typing import List
 
@@ -15,9 +16,10 @@ from hydra._internal.config_loader_impl import ConfigLoaderImpl
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from omegaconf import DictConfig, open_dict, read_write
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from nnexp.config import Config, ConfigError, field_types
+from nnexp.overrides import NOT_IDENTITY
 
 
 def check_jobs(config: DictConfig, jobs: List[List[str]]) -> None:
@@ -33,6 +35,7 @@ def check_jobs(config: DictConfig, jobs: List[List[str]]) -> None:
     parser = OverridesParser.create()
     top_level = {key for key, kind in field_types(Config).items() if not is_dataclass(kind)}  # seed, ...; not model
     composed: dict[tuple[str, ...], DictConfig] = {}
+    seen: dict[str, int] = {}  # a job's config as trained: the first job that has it
     for number, job in enumerate(jobs):
         parsed = parser.parse_overrides(list(job))
         is_value = ["." in o.key_or_group or o.key_or_group in top_level for o in parsed]
@@ -51,5 +54,23 @@ def check_jobs(config: DictConfig, jobs: List[List[str]]) -> None:
             checked_dataset(job_config, job_config.hydra.runtime.choices.get("data"), job_config.hydra.runtime.cwd)
         except ConfigError as error:
             raise ConfigError(f"Job {number} ({' '.join(job)}) would be refused, so no job ran: {error}") from None
+        else:
+            # Two jobs of one config (train.lr=0.5,5e-1) train the same networks twice: the report
+            # would count each seed twice and its intervals would claim a certainty it has not.
+            trained = {key: _plain(job_config, key) for key in job_config if key != "hydra" and key not in NOT_IDENTITY}
+            identity = json.dumps(trained, sort_keys=True, default=str)
+            if identity in seen:
+                first = seen[identity]
+                raise ConfigError(f"Jobs {first} ({' '.join(jobs[first])}) and {number} ({' '.join(job)}) train the "
+                                  "same config, which the report would count twice, so no job ran: give each "
+                                  "value once.")
+            seen[identity] = number
         finally:
             hydra_config.cfg = sweep_config
+
+
+def _plain(config: DictConfig, key: str):
+    """config[key] resolved, as plain values; Hydra's own part is never resolved here (its
+    runtime folders are not known before the job runs)."""
+    value = config[key]
+    return OmegaConf.to_container(value, resolve=True) if OmegaConf.is_config(value) else value

@@ -19,7 +19,7 @@ from nnexp.plots import (LINE, Figure, _label_error_axes, _log_x, _log_y, _margi
 from matplotlib.collections import LineCollection
 from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator, PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter, StrMethodFormatter
 from matplotlib.transforms import blended_transform_factory
 
 # The configurations' colors, in the order of comparison.csv: matplotlib's but its grey, which is
@@ -233,22 +233,27 @@ def _key_columns(entries: list[str], inches: float, points: float) -> list[str]:
 
 
 def by_setting(values: np.ndarray, success: np.ndarray, metric: np.ndarray, seeds: list[np.ndarray], *,
-               setting: str, metric_name: str, log_metric: bool, title: str, path: Path) -> None:
-    """Save two panels against a swept setting's values to `path` (PNG): (top) the share of
-    seeds that learned the training set, (bottom) a metric's median over seeds, each seed's
-    value a faint dot behind; points joined in the setting's order, error bars their 95%
-    intervals. The setting's axis is log-scaled when its values span two decades or more
-    (symmetric-log, linear near 0, when one of them is 0).
+               setting: str, metric_name: str, log_metric: bool, title: str, path: Path,
+               epochs: np.ndarray | None = None, epochs_seeds: list[np.ndarray] | None = None) -> None:
+    """Save panels against a swept setting's values to `path` (PNG): (top) the share of seeds
+    that learned the training set, (middle) a metric's median over seeds, and (bottom, when
+    `epochs` is given) the median epochs to fit over the seeds that learned, each seed's value a
+    faint dot behind; points joined in the setting's order, error bars their 95% intervals. The
+    setting's axis is log-scaled when its values span two decades or more (symmetric-log,
+    linear near 0, when one of them is 0).
 
-    values: (n_configs,) in increasing order; success, metric: (n_configs, 3), the estimate and
-    its interval's low and high end; seeds: n_configs arrays (n_seeds,) of the metric.
-    setting, metric_name: the axes' labels. log_metric: a log-scaled metric axis (errors).
+    values: (n_configs,) in increasing order; success, metric, epochs: (n_configs, 3), the
+    estimate and its interval's low and high end (nan: none); seeds, epochs_seeds: n_configs
+    arrays (n_seeds,) of the metric and of the epochs to fit (nan: never fitted). setting,
+    metric_name: the axes' labels. log_metric: a log-scaled metric axis (errors).
     """
     values = np.asarray(values, dtype=float)
-    figure = Figure(figsize=(6.4, 6.4))
+    timed = epochs is not None and np.isfinite(epochs[:, 0]).any()
+    figure = Figure(figsize=(6.4, 8.4 if timed else 6.4))
     suptitle = _wrap(title, 6.0, 12)
     _margins(figure, 1.0, 0.25, 0.35 + 0.23 * (suptitle.count("\n") + 1), 0.65)
-    top, bottom = figure.subplots(2, 1, sharex=True)
+    panels = figure.subplots(3 if timed else 2, 1, sharex=True)
+    top, bottom = panels[0], panels[1]
     figure.subplots_adjust(hspace=0.12)
     positive = values[values > 0]
     if positive.size and positive.max() >= 100 * positive.min():  # two decades or more
@@ -258,24 +263,36 @@ def by_setting(values: np.ndarray, success: np.ndarray, metric: np.ndarray, seed
             _log_x(top)
     position = top.xaxis.get_transform().transform(values)  # where each value is drawn
     gap = np.diff(position).min() if len(values) > 1 else 1.0
-    for axes, (estimate, low, high) in ((top, success.T), (bottom, metric.T)):
-        axes.errorbar(values, estimate, yerr=[estimate - low, high - estimate], fmt="o-", color="tab:blue",
-                      capsize=4, linewidth=1.5, markersize=5, zorder=3)
+    drawn = [(top, success, None), (bottom, metric, seeds)] + ([(panels[2], epochs, epochs_seeds)] if timed else [])
+    for axes, estimates, per_seed in drawn:
+        estimate, low, high = estimates.T
+        shown = np.isfinite(estimate)  # a setting none of whose seeds learned has no epochs to fit
+        axes.errorbar(values[shown], estimate[shown], yerr=[(estimate - low)[shown], (high - estimate)[shown]],
+                      fmt="o-", color="tab:blue", capsize=4, linewidth=1.5, markersize=5, zorder=3)
         axes.grid(True, which="major", alpha=0.3)
-    for at, v in zip(position, seeds):
-        v = np.asarray(v, dtype=float)
-        offsets = np.linspace(-0.12, 0.12, len(v)) * gap if len(v) > 1 else np.zeros(len(v))
-        x = top.xaxis.get_transform().inverted().transform(at + offsets)
-        bottom.scatter(x, v, s=12, color="0.45", alpha=0.35, edgecolors="none", zorder=2)
+        for at, v in zip(position, per_seed or []):
+            v = np.asarray(v, dtype=float)
+            offsets = np.linspace(-0.12, 0.12, len(v)) * gap if len(v) > 1 else np.zeros(len(v))
+            x = top.xaxis.get_transform().inverted().transform(at + offsets)
+            axes.scatter(x, v, s=12, color="0.45", alpha=0.35, edgecolors="none", zorder=2)
     top.set_ylim(-0.05, 1.05)
     top.yaxis.set_major_formatter(PercentFormatter(1.0))
     top.set_ylabel("seeds that learned\nthe training set", fontsize=10)
     if log_metric:
         _log_y(bottom, np.concatenate([np.asarray(v, dtype=float) for v in seeds] + [metric.ravel()]))
     bottom.set_ylabel(metric_name, fontsize=10)
+    if timed:
+        panels[2].set_ylabel("epochs to fit, median over\nthe seeds that learned", fontsize=10)
+        timings = np.concatenate([np.asarray(v, dtype=float) for v in epochs_seeds or []] + [epochs.ravel()])
+        timings = timings[np.isfinite(timings) & (timings > 0)]
+        if timings.size and timings.max() >= 20 * timings.min():  # 200 epochs beside 9,600: a log axis
+            _log_y(panels[2], timings)
+        else:
+            panels[2].yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+        bottom = panels[2]
     bottom.set_xlabel(setting)
     if len(values) <= 12:
-        bottom.set_xticks(values, [f"{v:,.0f}" if v >= 1000 and v == round(v) else f"{v:g}" for v in values])
+        bottom.set_xticks(values, [f"{v:,.0f}" if 1000 <= v < 1e7 and v == round(v) else f"{v:g}" for v in values])
     figure.suptitle(suptitle, y=1 - 0.12 / 6.4, va="top")
     handles = [Line2D([], [], color="tab:blue", marker="o", label="estimate, 95% interval as bars"),
                Line2D([], [], color="0.45", marker="o", linestyle="none", alpha=0.5, label="each seed")]

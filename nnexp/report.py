@@ -12,13 +12,17 @@ nnexp.comparison; this module writes them, report.md around them, and says them 
 
 It writes into the first PATH (or DIR):
   summary.csv       every trained network of every run, one row each, with its run folder and overrides
-  comparison.csv    one row per configuration with the seed left out: n_seeds, final_error_mean, ...
+  comparison.csv    one row per configuration with the seed left out: n_seeds, success_rate and its
+                    interval, final_error_mean and its interval, ... (nnexp.comparison, nnexp.stats)
+  pairs.csv         which differences between configurations are real (nnexp.pairs)
   error_curves.png  each configuration's error curve across seeds: median line, middle-half band
   final_error.png   each seed's final error, per configuration, so that outliers show
   probe_output.png  each seed's output for the probe input, per configuration (when there are probes)
+  by_<setting>.png  success rate and the primary metric against a swept numeric setting (nnexp.by_setting)
   boundaries_<data>.png  decision boundaries, a row per configuration, a few seeds each (data with a plane)
-  report.md         what was swept, the comparison, the plots, what produced the runs, and any
-                    failed, unreadable or missing jobs
+  report.md         what was swept, the comparison, which differences are real, the plots, what
+                    produced the runs, and any failed, unreadable or missing jobs
+  report.html       the same page, pictures inside (nnexp.html); index.html for a folder above runs
 
 Exit codes: 0 every run finished, 1 some run failed, did not finish, is unreadable or missing,
 2 a usage error or a report that cannot be written, 130 interrupted (Ctrl-C).
@@ -108,6 +112,14 @@ def _incomplete_sections(runs: Runs) -> list[str]:
         lines += [f"- `{overrides}`" + ("" if runs.resume_command else f": rerun with `python -m nnexp.run {overrides}`")
                   for overrides in runs.missing]
         lines.append("")
+    if runs.incomplete:
+        lines += ["## Sweeps with jobs that never started", "",
+                  "Sweeps below the folders reported, each with the command that completes it in its own folder:", ""]
+        for name, missing, command in runs.incomplete:
+            lines += [f"- `{name}`: {len(missing)} job{'s' * (len(missing) > 1)} never started "
+                      f"({', '.join(f'`{o}`' for o in missing[:5])}{', ...' if len(missing) > 5 else ''}); "
+                      f"complete it with `{command}`"]
+        lines.append("")
     if lines and runs.resume_command:
         # Resuming never overwrites results (nnexp.resume): unreadable ones are for a person to look at.
         unreadable = " Move the folders of the runs that cannot be read away first." if runs.unreadable else ""
@@ -132,9 +144,10 @@ def write_report(paths: list[Path], out: Path | None = None, plots: bool = True)
     if runs.sweep_command:
         lines += [f"Sweep: `{runs.sweep_command}`", ""]
     lines += [
-        f"Read from: {', '.join(str(p) for p in paths)}",
+        f"Read from: {', '.join(str(p.resolve()) for p in paths)}",
         f"Runs: {n_runs} finished, {n_failed} failed, {runs.n_unfinished} unfinished, {len(runs.unreadable)} "
-        f"unreadable, {len(runs.missing)} missing; {len(summary)} trained networks."
+        f"unreadable, {len(runs.missing) + sum(len(m) for _, m, _ in runs.incomplete)} missing; "
+        f"{len(summary)} trained networks."
         + (" (Unfinished: interrupted, or still running.)" if runs.n_unfinished else ""),
         "",
         *([f"**Warning**: {mixed_code(runs)}; see Provenance below.", ""] if mixed_code(runs) else []),
@@ -171,6 +184,13 @@ def write_report(paths: list[Path], out: Path | None = None, plots: bool = True)
     return comparison, runs
 
 
+def _holds_other_runs(out: Path, paths: list[Path]) -> bool:
+    """True if `out` is a run or sweep folder other than the one folder reported: its report.md
+    and tables would then describe runs that are not its own."""
+    own = len(paths) == 1 and out.resolve() == paths[0].resolve()
+    return not own and ((out / "multirun.yaml").is_file() or (out / ".hydra" / "config.yaml").is_file())
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m nnexp.report", description="Compare the runs below each PATH: write summary.csv, "
@@ -182,7 +202,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", metavar="DIR",
                         help="write the report's files into DIR (created if need be), not into the first PATH")
     parser.add_argument("--no-plots", dest="plots", action="store_false",
-                        help="write the tables and report.md without pictures, seconds sooner for a big sweep")
+                        help="write the tables and report.md without pictures, seconds sooner for a big sweep; an "
+                        "earlier report's pictures in the folder are removed, as they may no longer match")
     return parser
 
 
@@ -197,6 +218,10 @@ def main(argv: list[str] | None = None) -> int:
             print("nnexp.report: --out needs a folder; it got an empty name", file=sys.stderr)
             return 2
         arguments.out = Path(arguments.out) if arguments.out is not None else None
+        if arguments.out is not None and _holds_other_runs(arguments.out, arguments.paths):
+            print(f"nnexp.report: --out {arguments.out} is a run or sweep folder of its own, whose report would be "
+                  "replaced by one of other runs: give a folder of its own", file=sys.stderr)
+            return 2
         first = arguments.paths[0].resolve()
         apart = [path for path in arguments.paths[1:] if first != path.resolve() and first not in path.resolve().parents]
         if apart and arguments.out is None:  # the pooled tables would replace the first folder's own
@@ -212,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         print_comparison(comparison, read_pairs(arguments.out or arguments.paths[0]))
         print_problems(runs)
         print(f"report: {(arguments.out or arguments.paths[0]) / 'report.md'}")
-        return 1 if runs.failed or runs.unreadable or runs.missing or runs.sweep_errors else 0
+        return 1 if runs.failed or runs.unreadable or runs.missing or runs.incomplete or runs.sweep_errors else 0
     except KeyboardInterrupt:  # Ctrl-C: every file written is whole (atomic); no traceback
         print("nnexp.report: interrupted", file=sys.stderr)
         return 130

@@ -44,7 +44,9 @@ def write_plots(summary: pd.DataFrame, runs: Runs, folder: Path, comparison: pd.
     shared = [] if summary["model"].nunique() > 1 else [first["model"] if summary["hidden"].nunique() > 1
                                                         else model_words(first["model"], first["hidden"])]
     shared += [f"data={first['data']}"] if summary["data"].nunique() == 1 else []
-    shared += [f"{first['iterations']:,} iterations"] if summary["iterations"].nunique() == 1 else []
+    # The step size where every net shares one other than the notebook's: no title lets lr=0.1 pass for 1.0.
+    shared += [f"lr={first['lr']:g}"] if summary["lr"].nunique() == 1 and first["lr"] != 1.0 else []
+    shared += [f"{first['iterations']:,} epochs"] if summary["iterations"].nunique() == 1 else []
     shared += [f"every net: {common}"] if common else []
     about = f"\n{', '.join(shared)}" if shared else ""  # a second title line
     lines = ["## Plots", ""]
@@ -109,10 +111,17 @@ def _by_setting_plot(summary: pd.DataFrame, about: str, folder: Path, plots,
                      table[[f"{metric}_median{end}" for end in ends]].to_numpy(), found.seeds,
                      setting=found.label, metric_name=f"{words}, median over seeds\n({better} is better)",
                      log_metric=metric == "final_error", path=folder / file,
-                     title=f"Seeds that learned the training set, and {words}, against {found.label}{about}")
-    return [f"Against {found.label}: the share of seeds that learned the training set (top) and the median "
-            f"{words} over the seeds (bottom, each seed a faint dot); the bars are 95% intervals, Wilson's for "
-            "the share and a bootstrap's for the median, the numbers of comparison.csv.", "",
+                     epochs=table[[f"epochs_to_fit_median{end}" for end in ends]].to_numpy(),
+                     epochs_seeds=found.epochs_seeds,
+                     title=f"Seeds that learned the training set, {words} and epochs to fit, against {found.label}"
+                           f"{about}")
+    timed = table["epochs_to_fit_median"].notna().any()
+    return [f"Against {found.label}: the share of seeds that learned the training set (top), the median "
+            f"{words} over the seeds ({'middle' if timed else 'bottom'}, each seed a faint dot)"
+            + (", and the median epochs to fit over the seeds that learned (bottom; to the epochs logged, every "
+               "`train.log_every`)" if timed else "")
+            + "; the bars are 95% intervals, Wilson's for the share and a bootstrap's for the medians, the "
+            "numbers of comparison.csv.", "",
             f"![by {found.setting}]({file})", ""]
 
 

@@ -37,9 +37,16 @@ def median_outputs(summary: pd.DataFrame, runs: Runs) -> list[tuple[str, pd.Data
             "input": ["[" + ", ".join(f"{v:g}" for v in values) + "]" for values in first[inputs].to_numpy()],
             "target": [f"{t:g}" if split == "train" else "probe" for t, split in zip(first["target"], first["split"])],
         })
-        medians = data.pivot_table(index="row", columns="config", values="output", aggfunc="median", sort=False)
-        for config in dict.fromkeys(data["config"]):
-            table[config] = medians[config].reindex(first["row"]).to_numpy()
+        threshold = summary.set_index(["run", "seed"])["threshold"]
+        data = data.assign(above=data["output"].to_numpy() > threshold.reindex(
+            pd.MultiIndex.from_frame(data[["run", "seed"]])).to_numpy())
+        for config, rows in data.groupby("config", sort=False):
+            by_row = rows.groupby("row")
+            # A median between two clusters (three seeds at 0, three at 1: 0.5) is no seed's answer:
+            # how many seeds answer above the threshold says it.
+            table[config] = [f"{median:.3f} ({above}/{n} above)" for median, above, n in zip(
+                by_row["output"].median().reindex(first["row"]), by_row["above"].sum().reindex(first["row"]),
+                by_row["output"].count().reindex(first["row"]))]
         tables.append((data["data"].iloc[0], table))
     return tables
 
@@ -50,8 +57,9 @@ def section(summary: pd.DataFrame, runs: Runs) -> list[str]:
     if not tables:
         return []
     lines = ["## Outputs on each row", "",
-             "Each configuration's median output over its seeds, for every training row and probe of small "
-             "datasets; an output above the threshold is read as 1.", ""]
+             "Each configuration's median output over its seeds, and how many of its seeds answer above the "
+             "threshold (read as 1), for every training row and probe of small datasets; a diverged seed has no "
+             "output and is not counted.", ""]
     for name, table in tables:
-        lines += [f"{name}:", "", markdown(table.map(lambda v: f"{v:.3f}" if isinstance(v, float) else v)), ""]
+        lines += [f"{name}:", "", markdown(table), ""]
     return lines

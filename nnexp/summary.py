@@ -51,10 +51,11 @@ def log_summary(result_rows, predictions, run_dir: Path) -> None:
 
 
 def _model(row) -> str:
-    """`two_layer`, with its widths where they are not its config's and the options that differ
-    from the notebook's: `two_layer [8] tanh bias`."""
+    """`two_layer`, with its widths where they are not its config's, the options that differ
+    from the notebook's and a step size other than its 1.0: `two_layer [8] tanh bias lr=0.1`."""
     row = row._asdict() if hasattr(row, "_asdict") else dict(row)
-    return options.model_label(model_words(row["model"], row["hidden"]), row)
+    rate = f" lr={row['lr']:g}" if row.get("lr", 1.0) != 1.0 else ""
+    return options.model_label(model_words(row["model"], row["hidden"]), row) + rate
 
 
 def _log_each_seed(result_rows, probes, inputs) -> None:

@@ -129,7 +129,7 @@ def test_the_setting_axis_is_log_scaled_over_two_decades_and_shows_the_numbers(t
     rows = summary([{"lr": lr} for lr in (0.01, 0.1, 1.0, 10.0)])
     _by_setting_plot(rows, "", tmp_path, plots_sweep)
     _by_setting_plot(summary(WIDTHS), "", tmp_path, plots_sweep)
-    (success, error), (width_success, _) = figures[0].axes, figures[1].axes
+    (success, error, epochs), (width_success, *_) = figures[0].axes, figures[1].axes
     assert success.get_xscale() == "log" and width_success.get_xscale() == "linear"  # 1 to 8: under a decade
     found = swept(rows)
     line = success.get_lines()[0]  # the success rates, joined in the setting's order
@@ -137,6 +137,8 @@ def test_the_setting_axis_is_log_scaled_over_two_decades_and_shows_the_numbers(t
     assert line.get_ydata().tolist() == found.table["success_rate"].tolist()
     assert error.get_lines()[0].get_ydata().tolist() == found.table["final_error_median"].tolist()
     assert error.get_yscale() == "log"
+    # Time to fit, the third panel: the median epochs over the seeds that learned, as comparison.csv has them.
+    assert epochs.get_lines()[0].get_ydata().tolist() == found.table["epochs_to_fit_median"].dropna().tolist()
     # Each seed a dot behind: as many as there are seeds.
     assert sum(len(c.get_offsets()) for c in error.collections if len(c.get_offsets()) > 0
                and c.get_alpha() is not None) == len(rows)

@@ -128,6 +128,12 @@ def test_text_is_shown_as_typed_never_interpreted(tmp_path):
     assert "&lt;script&gt;" in html and "&amp;" in html and "&quot;co&quot;" in html
 
 
+def test_a_name_written_like_a_link_is_shown_as_typed_not_linked(tmp_path):
+    # data.name='[click](//example.org/a)': a name in the report's text, never a link to follow.
+    html = page("- **[click](//example.org/a)**: learned\n", tmp_path, "report")
+    assert not Parsed(html).all("a") and "[click](//example.org/a)" in "".join(Parsed(html).text)
+
+
 def test_an_escaped_pipe_stays_in_its_cell(tmp_path):
     markdown = "| config | n_seeds |\n|---|---|\n| a \\| b | 5 |\n| c | 6 |\n"
     assert Parsed(page(markdown, tmp_path, "r")).tables == [[["config", "n_seeds"], ["a | b", "5"], ["c", "6"]]]

@@ -404,7 +404,7 @@ def test_runs_of_different_commits_are_warned_about_and_runs_without_manifest_co
     make_run(tmp_path / "c", seed=2)
     code, out, _ = run_report(capsys, tmp_path)
     assert code == 0
-    assert "warning: the finished runs came from 2 different versions of the code" in out
+    assert "warning: the finished runs came from 2 different versions of the code" in " ".join(out.split())
     text = (tmp_path / "report.md").read_text()
     assert "**Warning**: the finished runs came from 2 different versions of the code" in text
     assert f"- 1 run: nnexp 0.1.0, commit {COMMIT[:12]}; python 3.11.7, numpy 2.4.6" in text
@@ -425,7 +425,7 @@ def test_seeds_trained_twice_are_said_on_the_console_too(tmp_path, capsys):
     make_run(tmp_path / "b", seed=1, replicas=2)
     code, out, _ = run_report(capsys, tmp_path)
     assert code == 0
-    assert "warning: 1 seed was trained more than once, by several runs of one configuration" in out
+    assert "warning: 1 seed was trained more than once, by several runs of one configuration" in " ".join(out.split())
     assert "## Seeds trained more than once" in (tmp_path / "report.md").read_text()
 
 
@@ -496,7 +496,7 @@ def test_a_run_the_sweep_never_asked_for_is_counted_with_a_warning(tmp_path, cap
     make_run(sweep / "extra", seed=7, overrides=["seed=7"])  # put there by hand
     code, out, _ = run_report(capsys, sweep)
     warning = "1 run in the sweep folder that the sweep did not ask for (extra) is counted with its jobs"
-    assert f"warning: {warning}" in out
+    assert f"warning: {warning}" in " ".join(out.split())  # wrapped at the terminal's width
     assert f"**Warning**: {warning.replace('(extra)', '(`extra`)')}." in (sweep / "report.md").read_text()
 
 

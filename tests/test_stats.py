@@ -79,7 +79,8 @@ def test_two_layer_beating_the_perceptron_on_xor_is_real_at_ten_seeds():
     assert (pair.a, pair.b, pair.metric, pair.setting) == ("perceptron", "two_layer", "final_error", "model")
     assert pair.p_a_beats_b == 0.0 and pair.real
     assert pair.success_a == 0 and pair.success_b == 10
-    assert "**two_layer** vs **perceptron** (differ in model): **real**" in pairs.pair_words(pair)
+    assert pairs.pair_words(pair) == ("two_layer beats perceptron on final training error; two_layer learns the "
+                                      "training set more often than perceptron (real at 5%)")
 
 
 def test_a_difference_between_two_identical_configurations_is_not_real():
@@ -99,10 +100,11 @@ def test_more_than_six_configurations_are_paired_only_where_one_setting_differs(
 
 
 def test_the_comparison_carries_each_rate_and_mean_with_its_interval():
-    summary = trained_rows([2], list(range(12)))
+    summary = trained_rows([3], list(range(12)))  # 3 units: most seeds learn XOR, some do not
     summary["epochs_to_fit"] = np.where(summary["train_accuracy"] == 1.0, 100.0 * np.arange(12), np.nan)
     (row,) = comparison.comparison_table(summary).itertuples()
     k = int((summary["train_accuracy"] == 1.0).sum())
+    assert k >= stats.MIN_BOOTSTRAP  # else no interval of the epochs to check
     assert (row.n_success, row.success_rate_low, row.success_rate_high) == (k, *stats.wilson(k, 12))
     assert (row.final_error_mean_low, row.final_error_mean_high) == stats.bootstrap(summary["final_error"], "mean")
     assert (row.epochs_to_fit_median_low, row.epochs_to_fit_median_high) == \
@@ -110,3 +112,38 @@ def test_the_comparison_carries_each_rate_and_mean_with_its_interval():
     ((_, text),) = glance.lines(comparison.comparison_table(summary))
     low, high = stats.wilson(k, 12)
     assert f"at {k} of 12 seeds ({k / 12:.0%}, 95% CI {low:.0%}-{high:.0%})".replace("%-", "-") in text
+
+
+def test_a_seed_trained_twice_is_one_seed_to_the_intervals():
+    once = trained_rows([2], list(range(6)))
+    twice = pd.concat([once, once])
+    (single,), (double,) = (comparison.comparison_table(rows).itertuples() for rows in (once, twice))
+    assert double.n_seeds == 12 and double.n_distinct_seeds == 6
+    assert (double.success_rate_low, double.success_rate_high) == (single.success_rate_low, single.success_rate_high)
+    assert (double.final_error_mean_low, double.final_error_mean_high) == \
+        (single.final_error_mean_low, single.final_error_mean_high)
+
+
+def test_fewer_than_five_seeds_get_no_bootstrap_interval_and_ties_an_exact_test():
+    assert all(math.isnan(end) for end in stats.bootstrap(np.array([0.1, 0.2, 0.3, 0.4]), "mean"))
+    # 4 seeds at 0.5 against 4 at 0.1: no split of the 8 into two groups of 4 is rarer than 2 of 70.
+    assert stats.mann_whitney(np.full(4, 0.5), np.full(4, 0.1)) == pytest.approx(2 / 70)
+
+
+def test_a_diverged_seed_ranks_last_never_left_out():
+    rows = trained_rows([4], list(range(6)))
+    diverged = rows.assign(lr=1e300, status=["diverged"] * 5 + ["ok"],
+                           final_error=[np.nan] * 5 + [0.001], train_accuracy=[np.nan] * 5 + [1.0])
+    (pair,) = pairs.pairs_table(pd.concat([rows, diverged])).itertuples()
+    assert (pair.n_a, pair.n_b) == (6, 6)  # every seed compared, the diverged among them
+    assert pair.p_a_beats_b > 0.5  # the one survivor of lr=1e300 does not speak for its five diverged seeds
+
+
+def test_each_real_difference_is_said_for_the_side_it_favours():
+    # a has the lower errors but learned at no seed; b learned at every seed: both hold, each its own way.
+    rows = trained_rows([2], list(range(10)))
+    a = rows.assign(hidden="[2]", final_error=0.01 + 0.001 * np.arange(10), train_accuracy=0.75)
+    b = rows.assign(hidden="[3]", final_error=0.2 + 0.001 * np.arange(10), train_accuracy=1.0)
+    (pair,) = pairs.pairs_table(pd.concat([a, b])).itertuples()
+    assert pairs.pair_words(pair) == ("hidden=[2] beats hidden=[3] on final training error; hidden=[3] learns the "
+                                      "training set more often than hidden=[2] (real at 5%)")
