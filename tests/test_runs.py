@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -532,3 +533,23 @@ def test_a_run_with_weights_but_no_manifest_is_never_trusted(tmp_path):
     np.savez(run / "weights.npz", W0=np.zeros((1, 3, 4)))
     record = runs.read_run(run)
     assert record.status == runs.UNREADABLE and record.reason.startswith("no manifest.json")
+
+
+def test_a_report_over_a_folder_above_a_sweep_finds_its_missing_jobs_and_says_how_to_complete_it(tmp_path, capsys):
+    sweep = make_sweep(tmp_path / "outputs" / "sweep",
+                       jobs=(("model=perceptron", "seed=0"), ("model=perceptron", "seed=1")))
+    shutil.rmtree(next(sweep.glob("1_*")))
+    code, out, _ = run_report(capsys, tmp_path / "outputs")
+    assert code == 1  # a job the sweep asked for never ran: the report over outputs/ says so
+    assert "missing: sweep: model=perceptron seed=1" in out
+    assert "complete the sweep sweep: python -m nnexp.run -m" in out and f"hydra.sweep.dir={sweep}" in out
+    assert "1 missing" in (tmp_path / "outputs" / "report.md").read_text()
+
+
+def test_out_never_replaces_the_report_of_another_sweep_or_run(tmp_path, capsys):
+    first, second = make_sweep(tmp_path / "first"), make_run(tmp_path / "run")
+    for out in (first, second):
+        code, _, err = run_report(capsys, make_sweep(tmp_path / f"other_{out.name}"), "--out", out)
+        assert code == 2 and "is a run or sweep folder of its own" in err
+    assert not (first / "report.md").exists() and not (second / "report.md").exists()
+
