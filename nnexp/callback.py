@@ -102,10 +102,10 @@ class NnexpCallback(Callback):
             config.hydra.sweep.dir = str(sweep)
             config.hydra.overrides.hydra.append(f"hydra.sweep.dir={quote(str(sweep))}")
         if not config.resume:
-            self.progress.start(sweep, len(sweep_jobs(config)), created=created)
+            self.progress.start(sweep, len(sweep_jobs(config)), created=created, plots=config.report_plots)
             return
         plan = resume.make_plan(config, sweep)
-        self.progress.start(sweep, plan.n_jobs, len(plan.finished))
+        self.progress.start(sweep, plan.n_jobs, len(plan.finished), plots=config.report_plots)
         if not plan.to_run:  # every job had finished: no job will end to write the report
             self.progress.write_and_print(sweep, plots=OmegaConf.select(config, "report_plots", default=True))
 

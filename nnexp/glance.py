@@ -58,23 +58,28 @@ def lines(comparison: pd.DataFrame) -> list[tuple[str, str]]:
             measured = getattr(row, "n_epochs_to_fit", solved)
             low, high = getattr(row, "epochs_to_fit_median_low", nan), getattr(row, "epochs_to_fit_median_high", nan)
             # Timed at the logged epochs only: an interval of 100-100 would claim a precision it has not.
-            timed = f"timed every {row.log_every:,} epochs" if hasattr(row, "log_every") else "timed at logged epochs"
-            if low == high:  # every seed that learned took as long (or one did): no spread to bootstrap
+            every = min(row.log_every, row.iterations) if hasattr(row, "log_every") else 0  # and always the last
+            timed = f"timed every {every:,} epochs" if every else "timed at logged epochs"
+            if low == high or measured == 1:  # every seed that learned took as long, or one learned
                 seeds = "every seed" if measured > 1 else "the seed"
                 text += f", in {epochs:,.0f} epochs at {seeds} that did ({timed})"
+            elif low != low:  # too few seeds for an interval (stats.MIN_BOOTSTRAP)
+                text += f", in a median {epochs:,.0f} epochs ({timed}; too few seeds for an interval)"
             else:
                 text += f", in a median {epochs:,.0f} epochs (95% CI {low:,.0f}-{high:,.0f}; {timed})"
             text += "" if measured == solved else f" (of the {measured} seeds whose runs recorded it)"
+        alive = row.n_seeds - row.n_diverged  # a diverged seed has no figures: the rest are over the others
+        over = "" if alive == row.n_seeds else f" (over the {alive} seed{'s' * (alive != 1)} that did not diverge)"
         text += ("; no final error (every seed diverged)" if row.final_error_min != row.final_error_min
-                 else f"; final error {_spread(row.final_error_min, row.final_error_max, row.n_seeds)}")
+                 else f"; final error {_spread(row.final_error_min, row.final_error_max, alive)}{over}")
         tested = getattr(row, "n_tested", 0)
         if tested == tested and tested:  # nan: this configuration held out no test set
             low, high = getattr(row, "test_accuracy_mean_low", nan), getattr(row, "test_accuracy_mean_high", nan)
             text += (f"; test accuracy {row.test_accuracy_mean:.1%} on average"
                      + (f" (95% CI {_percent_range(low, high, 1)})" if low == low and low < high else "")
-                     + f", {_percent_spread(row.test_accuracy_min, row.test_accuracy_max)}")
+                     + f", {_percent_spread(row.test_accuracy_min, row.test_accuracy_max, alive)}{over}")
         if "probe_output_min" in comparison.columns and row.probe_output_min == row.probe_output_min:
-            text += f"; probe output {_spread(row.probe_output_min, row.probe_output_max, row.n_seeds)}"
+            text += f"; probe output {_spread(row.probe_output_min, row.probe_output_max, alive)}{over}"
         # getattr: a comparison.csv written before saturation was counted has no n_saturated.
         if getattr(row, "n_saturated", 0):
             text += (f"; {row.n_saturated} of {row.n_seeds} seeds saturated (units stuck: "
@@ -100,10 +105,12 @@ def _percent_range(low: float, high: float, digits: int = 0) -> str:
     return f"{low * 100:.{digits}f}-{high * 100:.{digits}f}%"
 
 
-def _percent_spread(low: float, high: float) -> str:
-    """`91% to 99% across seeds`, or `97% at every seed`."""
+def _percent_spread(low: float, high: float, n_seeds: int = 2) -> str:
+    """`91% to 99% across seeds`, or `97% at every seed` (`97%` for one seed)."""
     low_text, high_text = f"{low:.0%}", f"{high:.0%}"
-    return f"{low_text} at every seed" if low_text == high_text else f"{low_text} to {high_text} across seeds"
+    if low_text == high_text:
+        return f"{low_text} at every seed" if n_seeds > 1 else low_text
+    return f"{low_text} to {high_text} across seeds"
 
 
 def _spread(low: float, high: float, n_seeds: int = 2) -> str:
@@ -176,6 +183,15 @@ def brief(comparison: pd.DataFrame) -> pd.DataFrame:
         # low == high: every seed alike (or one), no spread to bootstrap; a (1-1) would look like certainty.
         return text(value) + (f" ({text(low)}-{text(high)})" if low == low and low < high else "")
 
+    def error_interval(value, low, high) -> str:
+        """`0.0304 (0.0304-0.0305)`: as many digits as tell the ends apart, never `0.03 (0.03-0.03)`."""
+        if value != value:
+            return ""
+        if not (low == low and low < high):
+            return f"{value:.2g}"
+        digits = next((d for d in range(2, 7) if f"{low:.{d}g}" != f"{high:.{d}g}"), 6)
+        return f"{value:.{digits}g} ({low:.{digits}g}-{high:.{digits}g})"
+
     table = pd.DataFrame({"#": range(1, len(comparison) + 1), "configuration": config_labels(comparison).to_numpy(),
                           "seeds": comparison["n_seeds"].to_numpy()})
     table["learned"] = [f"{k}/{n} ({_percent_range(low, high)})" if n > 1 else f"{k}/{n}" for k, n, low, high in
@@ -188,9 +204,11 @@ def brief(comparison: pd.DataFrame) -> pd.DataFrame:
             comparison["test_accuracy_mean"], comparison["test_accuracy_mean_low"],
             comparison["test_accuracy_mean_high"])]
     if not tested or comparison["test_accuracy_mean"].isna().any():
-        table["final error"] = [interval(v, low, high, lambda x: f"{x:.2g}") for v, low, high in zip(
+        table["final error"] = [error_interval(v, low, high) for v, low, high in zip(
             comparison["final_error_median"], comparison["final_error_median_low"],
             comparison["final_error_median_high"])]
+    if comparison["n_diverged"].any():  # the figures beside are over the seeds that did not
+        table["diverged"] = [f"{d}/{n}" if d else "" for d, n in zip(comparison["n_diverged"], comparison["n_seeds"])]
     table["epochs to fit"] = [interval(v, low, high, lambda x: f"{x:,.0f}") for v, low, high in zip(
         comparison["epochs_to_fit_median"], comparison["epochs_to_fit_median_low"],
         comparison["epochs_to_fit_median_high"])]

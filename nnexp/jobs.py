@@ -35,7 +35,7 @@ def check_jobs(config: DictConfig, jobs: List[List[str]]) -> None:
     parser = OverridesParser.create()
     top_level = {key for key, kind in field_types(Config).items() if not is_dataclass(kind)}  # seed, ...; not model
     composed: dict[tuple[str, ...], DictConfig] = {}
-    seen: dict[str, int] = {}  # a job's config as trained: the first job that has it
+    seen: dict[str, list] = {}  # a job's config as trained, seeds aside: (job number, its seeds) of each job
     for number, job in enumerate(jobs):
         parsed = parser.parse_overrides(list(job))
         is_value = ["." in o.key_or_group or o.key_or_group in top_level for o in parsed]
@@ -55,16 +55,19 @@ def check_jobs(config: DictConfig, jobs: List[List[str]]) -> None:
         except ConfigError as error:
             raise ConfigError(f"Job {number} ({' '.join(job)}) would be refused, so no job ran: {error}") from None
         else:
-            # Two jobs of one config (train.lr=0.5,5e-1) train the same networks twice: the report
-            # would count each seed twice and its intervals would claim a certainty it has not.
-            trained = {key: _plain(job_config, key) for key in job_config if key != "hydra" and key not in NOT_IDENTITY}
+            # Two jobs of one config (train.lr=0.5,5e-1; seed=0,1 replicas=1,2) train the same network
+            # of a seed twice: the report would count it twice, its intervals claim a certainty they
+            # have not. Keys that change no number a job computes are left out of what it trains.
+            trained = {key: _numbers(_plain(job_config, key)) for key in job_config
+                       if key not in ("hydra", "plot", "seed", "replicas", *NOT_IDENTITY)}
             identity = json.dumps(trained, sort_keys=True, default=str)
-            if identity in seen:
-                first = seen[identity]
-                raise ConfigError(f"Jobs {first} ({' '.join(jobs[first])}) and {number} ({' '.join(job)}) train the "
-                                  "same config, which the report would count twice, so no job ran: give each "
-                                  "value once.")
-            seen[identity] = number
+            seeds = range(job_config.seed, job_config.seed + job_config.replicas)
+            for first, other in seen.get(identity, []):
+                if set(seeds) & set(other):
+                    raise ConfigError(f"Jobs {first} ({' '.join(jobs[first])}) and {number} ({' '.join(job)}) train "
+                                      f"seed {min(set(seeds) & set(other))} of the same config, which the report would "
+                                      "count twice, so no job ran: give each value, and each seed, once.")
+            seen.setdefault(identity, []).append((number, seeds))
         finally:
             hydra_config.cfg = sweep_config
 
@@ -74,3 +77,12 @@ def _plain(config: DictConfig, key: str):
     runtime folders are not known before the job runs)."""
     value = config[key]
     return OmegaConf.to_container(value, resolve=True) if OmegaConf.is_config(value) else value
+
+
+def _numbers(value):
+    """`value` with every number a float, so that 0 and 0.0, the same to the network, are one."""
+    if isinstance(value, dict):
+        return {key: _numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_numbers(item) for item in value]
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value

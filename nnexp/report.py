@@ -170,8 +170,8 @@ def write_report(paths: list[Path], out: Path | None = None, plots: bool = True)
             lines += write_plots(summary, runs, folder, comparison)
         elif not summary.empty:
             remove_plots(folder)  # an earlier report's pictures, of other runs maybe: never left to contradict
-            lines += ["## Plots", "", "Not drawn (report_plots=false, or --no-plots): "
-                      f"`python -m nnexp.report {folder}` draws them.", ""]
+            again = " ".join(["python -m nnexp.report", *map(str, paths), *(["--out", str(out)] if out else [])])
+            lines += ["## Plots", "", f"Not drawn (report_plots=false, or --no-plots): `{again}` draws them.", ""]
         lines += _provenance_section(runs) + _incomplete_sections(runs)
         with atomic_path(folder / "report.md") as temporary:
             temporary.write_text("\n".join(lines).rstrip("\n") + "\n", encoding="utf-8")
@@ -187,8 +187,13 @@ def write_report(paths: list[Path], out: Path | None = None, plots: bool = True)
 def _holds_other_runs(out: Path, paths: list[Path]) -> bool:
     """True if `out` is a run or sweep folder other than the one folder reported: its report.md
     and tables would then describe runs that are not its own."""
-    own = len(paths) == 1 and out.resolve() == paths[0].resolve()
-    return not own and ((out / "multirun.yaml").is_file() or (out / ".hydra" / "config.yaml").is_file())
+    reported = paths[0].resolve() if len(paths) == 1 else None
+    for folder in (out.resolve(), *out.resolve().parents):  # the folder itself, or one it lies in
+        if folder == reported:
+            return False  # the reported folder's own report (or a folder in it)
+        if (folder / "multirun.yaml").is_file() or (folder / ".hydra" / "config.yaml").is_file():
+            return True
+    return False
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -219,8 +224,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         arguments.out = Path(arguments.out) if arguments.out is not None else None
         if arguments.out is not None and _holds_other_runs(arguments.out, arguments.paths):
-            print(f"nnexp.report: --out {arguments.out} is a run or sweep folder of its own, whose report would be "
-                  "replaced by one of other runs: give a folder of its own", file=sys.stderr)
+            print(f"nnexp.report: --out {arguments.out} is (or lies in) a run or sweep folder of its own, whose report "
+                  "would be replaced by one of other runs: give a folder of its own", file=sys.stderr)
             return 2
         first = arguments.paths[0].resolve()
         apart = [path for path in arguments.paths[1:] if first != path.resolve() and first not in path.resolve().parents]

@@ -48,15 +48,20 @@ class SweepProgress:
         self._main_pid: int | None = None  # set before launch, so worker processes inherit it
         self._created: list[Path] = []  # folders made for the sweep (release_sweep_folder)
         self._n_jobs: dict[Path, int] = {}
+        self._plots: dict[Path, bool] = {}  # the sweep's report_plots, in the process that started it
         self._started = 0.0  # when this sweep started: an older report in its folder is not its own
         self._printed = False
         self.problem: str | None = None  # what went wrong with the report or a job's record, if anything
         self.problem_said = False  # by the sweep's end (nnexp.callback), so that exit says nothing more
 
-    def start(self, sweep: Path, n_jobs: int, n_finished: int = 0, created: list[Path] = ()) -> None:
+    def start(self, sweep: Path, n_jobs: int, n_finished: int = 0, created: list[Path] = (),
+              plots: bool = True) -> None:
         """A sweep of `n_jobs` jobs starts in `sweep`, `n_finished` of them finished already (a
         resumed sweep): they keep their numbers 1..n_finished, the jobs that run take the rest.
-        `created`: the folders made for the sweep, removed again if no job ever starts."""
+        `created`: the folders made for the sweep, removed again if no job ever starts. `plots`:
+        the sweep's report_plots, which a resumed sweep's jobs (composed from the first run's
+        overrides) may not have."""
+        self._plots[sweep] = plots
         self._main_pid = os.getpid()
         self._created = list(created)
         done = sweep / DONE_FOLDER
@@ -95,7 +100,7 @@ class SweepProgress:
         n_jobs = self._n_jobs[sweep]
         n_done = _finished_number(sweep / DONE_FOLDER)
         # The report first: a console that is gone (`| head`, a closed terminal) must not cost it.
-        written = self._write_report(sweep, plots) if n_done == n_jobs else None
+        written = self._write_report(sweep, self._plots.get(sweep, plots)) if n_done == n_jobs else None
         print(f"[{n_done}/{n_jobs}] {overrides} {line}", flush=True)
         if written is not None and os.getpid() == self._main_pid:
             self._print(*written, sweep)

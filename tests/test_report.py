@@ -299,7 +299,7 @@ def test_a_sweep_with_a_bad_value_in_one_job_is_refused_before_any_job_runs(tmp_
     assert done.returncode == 2 and "Interpolation key 'nope' not found" in done.stderr
     # Two jobs of one config would be one seed counted twice: refused, report_plots being no difference.
     done = run_cli("-m", "train.lr=0.5,5e-1", "report_plots=true,false", f"hydra.sweep.dir={folder}", cwd=tmp_path)
-    assert done.returncode == 2 and "train the same config" in done.stderr and not folder.exists()
+    assert done.returncode == 2 and "of the same config" in done.stderr and not folder.exists()
     assert not folder.exists()
     # What resolves in the job resolves in the check: Hydra's own values, job number included.
     done = run_cli("-m", "report_plots=false", "seed=${hydra:job.num}", "data=xor,and", "train.iterations=20", "plot=false",

@@ -550,6 +550,6 @@ def test_out_never_replaces_the_report_of_another_sweep_or_run(tmp_path, capsys)
     first, second = make_sweep(tmp_path / "first"), make_run(tmp_path / "run")
     for out in (first, second):
         code, _, err = run_report(capsys, make_sweep(tmp_path / f"other_{out.name}"), "--out", out)
-        assert code == 2 and "is a run or sweep folder of its own" in err
+        assert code == 2 and "run or sweep folder of its own" in err
     assert not (first / "report.md").exists() and not (second / "report.md").exists()
 

@@ -128,6 +128,12 @@ def test_fewer_than_five_seeds_get_no_bootstrap_interval_and_ties_an_exact_test(
     assert all(math.isnan(end) for end in stats.bootstrap(np.array([0.1, 0.2, 0.3, 0.4]), "mean"))
     # 4 seeds at 0.5 against 4 at 0.1: no split of the 8 into two groups of 4 is rarer than 2 of 70.
     assert stats.mann_whitney(np.full(4, 0.5), np.full(4, 0.1)) == pytest.approx(2 / 70)
+    # Said as such, never as "95% CI nan-nan".
+    rows = trained_rows([4], [0, 1, 2]).assign(train_accuracy=1.0, epochs_to_fit=[100.0, 200.0, 300.0])
+    table = comparison.comparison_table(rows)
+    ((_, text),) = glance.lines(table)
+    assert "too few seeds for an interval" in text and "nan" not in text
+    assert "nan" not in glance.brief(table).to_string()
 
 
 def test_a_diverged_seed_ranks_last_never_left_out():
