@@ -6,7 +6,8 @@ metric (comparison.primary_metric: test accuracy with a test set, else final tra
 the probability that a seed of A beats a seed of B, and the Mann-Whitney U test; on the success
 counts, Fisher's exact test. A difference holds at the 5% level when either test's p-value,
 Holm-adjusted over every test of the table, is below 0.05: looking at many pairs does not make
-chance differences pass for real ones.
+chance differences pass for real ones. A seed trained twice counts once; a diverged seed, which
+has no figures, ranks below every seed that trained.
 """
 
 from __future__ import annotations

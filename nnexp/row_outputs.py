@@ -17,7 +17,8 @@ MAX_ROWS = 8
 def median_outputs(summary: pd.DataFrame, runs: Runs) -> list[tuple[str, pd.DataFrame]]:
     """[(data name, table)] for each small dataset of the report: a row per training row and
     probe (`input`, `target`; a probe has none), a column per configuration holding its median
-    output over seeds. summary: results rows with `run`, `seed` and `config` (the label)."""
+    output over seeds and how many seeds answer above the threshold (`0.500 (10/20 above)`).
+    summary: results rows with `run`, `seed`, `threshold` and `config` (the label)."""
     if not runs.records:
         return []
     predictions = pd.concat([record.predictions.assign(run=name) for name, record in runs.records.items()],
