@@ -42,7 +42,8 @@ def read_sweep(folder: Path) -> Sweep | None:
     try:
         config = OmegaConf.create(read_yaml(file, dict))
         return Sweep(jobs=[list(job_key(job)) for job in sweep_jobs(config)], command=sweep_command(config),
-                     resume_command=resume_command(config, folder))
+                     # The folder whole: the command works from wherever report.md is read.
+                     resume_command=resume_command(config, folder.absolute()))
     except Unreadable as error:
         return Sweep(error=str(error))
     except Exception as error:  # Hydra's override grammar, a key that is missing, ...: any is a broken file
