@@ -23,14 +23,16 @@ def median_outputs(summary: pd.DataFrame, runs: Runs) -> list[tuple[str, pd.Data
         return []
     predictions = pd.concat([record.predictions.assign(run=name) for name, record in runs.records.items()],
                             ignore_index=True)
-    rows = predictions.merge(summary[["run", "seed", "config", "data", "data_digest"]], on=["run", "seed"])
+    columns = [c for c in predictions.columns if c not in ("seed", "split", "target", "output", "label", "run")]
+    rows = predictions.merge(summary[["run", "seed", "config", "data", "data_digest", "threshold"]],
+                             on=["run", "seed"])
+    rows = rows.assign(above=rows["output"] > rows["threshold"])
     tables = []
     for _, data in rows.groupby("data_digest", sort=False):
         data = data[data["split"].isin(["train", "probe"])]
         if (data["split"] == "train").groupby([data["run"], data["seed"]]).sum().max() > MAX_ROWS:
             continue
-        inputs = [c for c in data.columns if c not in ("seed", "split", "target", "output", "label", "run",
-                                                      "config", "data", "data_digest") and data[c].notna().all()]
+        inputs = [c for c in columns if data[c].notna().all()]  # this data's own columns
         # A run's rows are in its data's order; the row's number within its run and seed keeps it.
         data = data.assign(row=data.groupby(["run", "seed"]).cumcount())
         first = data.drop_duplicates("row").sort_values("row")
@@ -38,11 +40,8 @@ def median_outputs(summary: pd.DataFrame, runs: Runs) -> list[tuple[str, pd.Data
             "input": ["[" + ", ".join(f"{v:g}" for v in values) + "]" for values in first[inputs].to_numpy()],
             "target": [f"{t:g}" if split == "train" else "probe" for t, split in zip(first["target"], first["split"])],
         })
-        threshold = summary.set_index(["run", "seed"])["threshold"]
-        data = data.assign(above=data["output"].to_numpy() > threshold.reindex(
-            pd.MultiIndex.from_frame(data[["run", "seed"]])).to_numpy())
-        for config, rows in data.groupby("config", sort=False):
-            by_row = rows.groupby("row")
+        for config, seeds in data.groupby("config", sort=False):
+            by_row = seeds.groupby("row")
             # A median between two clusters (three seeds at 0, three at 1: 0.5) is no seed's answer:
             # how many seeds answer above the threshold says it.
             table[config] = [f"{median:.3f} ({above}/{n} above)" for median, above, n in zip(

@@ -21,6 +21,16 @@ def run_cli(*overrides: str, cwd: Path, env: dict | None = None) -> subprocess.C
     )
 
 
+class Recorder:
+    """A stand-in for nnexp.plots_sweep that records what it is asked to draw."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: self.calls.append((name, args, kwargs))
+
+
 def crashing_at(folder: Path, *seeds: int) -> dict:
     """An environment in which training crashes (RuntimeError) for a network of any of `seeds`,
     in every Python process started with it, joblib's workers included: a job that fails for a

@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import Recorder
+
 from nnexp import options, plots_sweep, stats
 from nnexp.by_setting import data_settings, swept, swept_setting
 from nnexp.comparison import comparison_table
@@ -91,16 +93,6 @@ def test_data_that_differ_otherwise_are_not_drawn(names):
 def test_data_names_are_split_as_nnexp_writes_them():
     assert data_settings("circle (n_samples=400, noise=0.2)") == ("circle", {"n_samples": "400", "noise": "0.2"})
     assert data_settings("circle") == ("circle", {})
-
-
-class Recorder:
-    """A stand-in for nnexp.plots_sweep that records what it is asked to draw."""
-
-    def __init__(self):
-        self.calls = []
-
-    def __getattr__(self, name):
-        return lambda *args, **kwargs: self.calls.append((name, args, kwargs))
 
 
 def test_the_picture_shows_comparison_csvs_numbers_which_are_the_seeds_intervals(tmp_path):

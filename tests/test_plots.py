@@ -8,6 +8,8 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+
+from conftest import Recorder
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.colors import to_hex
@@ -227,16 +229,6 @@ def test_the_epoch_axis_is_log_scaled_over_two_decades_without_epoch_0(tmp_path,
         (x, _) = axes.get_lines()[0].get_data()
         assert x[0] == (100 if log else 0)  # on a log axis, the curve starts at the first logged epoch
     assert plots.epoch_axis(iterations)[1] == log
-
-
-class Recorder:
-    """A stand-in for nnexp.plots_sweep that records what it is asked to draw."""
-
-    def __init__(self):
-        self.calls = []
-
-    def __getattr__(self, name):
-        return lambda *args, **kwargs: self.calls.append((name, args, kwargs))
 
 
 def test_the_probe_plot_shows_only_the_configurations_whose_data_has_probes(tmp_path):
